@@ -1,0 +1,310 @@
+/**
+ * Dispatch: routes alerts into aggregation groups and flushes each group on its timers, through the
+ * notification pipeline (inhibition, time intervals, silences, then per integration: dedup against the
+ * notification log, send, log). Timing follows Alertmanager's `aggrGroup`:
+ *   - first flush at group creation + group_wait, or at once when an alert inserted before the first
+ *     flush started more than group_wait ago;
+ *   - then a flush every group_interval, counted from the previous flush;
+ *   - empty groups are removed by a maintenance pass every 30 s, so an alert arriving shortly after a
+ *     group emptied rejoins it on its existing ticks.
+ * All time comes from the clock port, so replay (virtual clock) and serve (wall clock) share this code.
+ */
+import type { Alert } from '../domain/alert.js';
+import { compareLabelSets, goQuote, type Labels } from '../domain/labels.js';
+import { buildNotificationData, type FlushAlert } from '../notify/data.js';
+import type { Integration } from '../notify/integrations.js';
+import type { DeliveryResult, Transport } from '../notify/transport.js';
+import type { Inhibitor } from '../route/inhibit.js';
+import { groupLabelsFor, matchRoutes, type Route } from '../route/routeTree.js';
+import type { SilenceRegistry } from '../route/silences.js';
+import { isActiveAt, type TimeInterval } from '../route/timeIntervals.js';
+import type { Clock, TimerHandle } from '../state/clock.js';
+import { notifyReason } from './decision.js';
+import { logKey, type NotificationLogPort } from './notificationLog.js';
+
+export const MAINTENANCE_INTERVAL_MS = 30_000;
+/** Alertmanager keeps notification-log entries for 120 h by default (`--data.retention`). */
+export const NFLOG_RETENTION_MS = 120 * 3600_000;
+
+export interface DispatchObserver {
+  onDelivery?(integration: Integration, result: DeliveryResult, seconds: number): void;
+}
+
+export interface DispatcherDeps {
+  readonly clock: Clock;
+  readonly route: Route;
+  readonly integrations: ReadonlyMap<string, readonly Integration[]>;
+  readonly inhibitor: Inhibitor;
+  readonly silences: SilenceRegistry;
+  readonly timeIntervals: ReadonlyMap<string, readonly TimeInterval[]>;
+  readonly nflog: NotificationLogPort;
+  readonly transport: Transport;
+  readonly externalURL: string;
+  readonly observer?: DispatchObserver;
+}
+
+export class AggregationGroup {
+  readonly alerts = new Map<string, Alert>();
+  hasFlushed = false;
+  timer: TimerHandle | undefined;
+  flushing = false;
+  tickPending = false;
+
+  constructor(
+    readonly route: Route,
+    readonly labels: Labels,
+    /** `<route key>:<group labels>` */
+    readonly key: string,
+  ) {}
+}
+
+export class Dispatcher {
+  private readonly groups = new Map<Route, Map<string, AggregationGroup>>();
+  private maintenanceTimer: TimerHandle | undefined;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** (alert, group) memberships across all groups: replay drains until none is left. */
+  private memberships = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.scheduleMaintenance();
+  }
+
+  /** Sorts a stored alert into the groups of every route it matches. */
+  process(alert: Alert): void {
+    const now = this.deps.clock.now();
+    for (const route of matchRoutes(this.deps.route, alert.labels)) {
+      let byLabels = this.groups.get(route);
+      if (!byLabels) {
+        byLabels = new Map();
+        this.groups.set(route, byLabels);
+      }
+      const labelsKey = groupLabelsKey(route, alert.labels);
+      let group = byLabels.get(labelsKey);
+      if (!group) {
+        group = new AggregationGroup(route, groupLabelsFor(route, alert.labels), `${route.key}:${labelsKey}`);
+        byLabels.set(labelsKey, group);
+        this.schedule(group, now + route.groupWaitMs);
+      }
+      if (!group.alerts.has(alert.fingerprint)) this.memberships++;
+      group.alerts.set(alert.fingerprint, alert);
+      // An alert that has already waited longer than group_wait is flushed at once (first flush only).
+      if (!group.hasFlushed && alert.startsAt + route.groupWaitMs < now && group.timer && group.timer.at > now) {
+        this.schedule(group, now);
+      }
+    }
+  }
+
+  /** Every aggregation group, for the API and metrics. */
+  *allGroups(): IterableIterator<AggregationGroup> {
+    for (const byLabels of this.groups.values()) yield* byLabels.values();
+  }
+
+  groupCount(): number {
+    let n = 0;
+    for (const byLabels of this.groups.values()) n += byLabels.size;
+    return n;
+  }
+
+  /** Whether any group still holds alerts (replay drains until this is false). */
+  hasAlerts(): boolean {
+    return this.memberships > 0;
+  }
+
+  membershipCount(): number {
+    return this.memberships;
+  }
+
+  /** Stops all timers (reload, shutdown) and waits for flushes in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.maintenanceTimer) this.deps.clock.cancel(this.maintenanceTimer);
+    for (const g of this.allGroups()) if (g.timer) this.deps.clock.cancel(g.timer);
+    await Promise.all([...this.inFlight]);
+  }
+
+  private schedule(group: AggregationGroup, at: number): void {
+    if (group.timer) this.deps.clock.cancel(group.timer);
+    group.timer = this.deps.clock.schedule(at, () => this.tick(group));
+  }
+
+  private tick(group: AggregationGroup): Promise<void> | void {
+    if (this.stopped) return;
+    if (group.flushing) {
+      // A flush still delivering: Alertmanager's group loop is sequential, so the tick runs right after.
+      group.tickPending = true;
+      return;
+    }
+    const now = this.deps.clock.now();
+    this.schedule(group, now + group.route.groupIntervalMs);
+    group.hasFlushed = true;
+    if (group.alerts.size === 0) return;
+    const p = this.flush(group, now).finally(() => {
+      this.inFlight.delete(p);
+      group.flushing = false;
+      if (group.tickPending) {
+        group.tickPending = false;
+        if (group.timer) this.deps.clock.cancel(group.timer);
+        group.timer = undefined;
+        void this.tick(group);
+      }
+    });
+    group.flushing = true;
+    this.inFlight.add(p);
+    return p;
+  }
+
+  private async flush(group: AggregationGroup, now: number): Promise<void> {
+    const snapshot: FlushAlert[] = [];
+    for (const alert of group.alerts.values()) snapshot.push({ alert, resolved: alert.endsAt <= now });
+    snapshot.sort(compareFlushAlerts);
+
+    const ok = await this.notify(group, snapshot, now);
+    if (!ok) return;
+    // Resolved alerts leave the group after a successful flush, unless they changed meanwhile.
+    for (const f of snapshot) {
+      if (f.resolved && group.alerts.get(f.alert.fingerprint) === f.alert) {
+        group.alerts.delete(f.alert.fingerprint);
+        this.memberships--;
+      }
+    }
+  }
+
+  /** The notification pipeline for one flush. True when every integration succeeded or had nothing to do. */
+  private async notify(group: AggregationGroup, snapshot: readonly FlushAlert[], now: number): Promise<boolean> {
+    const { inhibitor, silences, timeIntervals } = this.deps;
+    const route = group.route;
+    if (route.activeTimeIntervals.length > 0 && !inAnyInterval(timeIntervals, route.activeTimeIntervals, now)) return true;
+    if (route.muteTimeIntervals.length > 0 && inAnyInterval(timeIntervals, route.muteTimeIntervals, now)) return true;
+    const alerts: FlushAlert[] = [];
+    for (const f of snapshot) {
+      const labels = f.alert.labels;
+      if (inhibitor.inhibitedBy(labels, now) !== undefined) continue;
+      if (silences.mutedBy(labels, now).length > 0) continue;
+      alerts.push(f);
+    }
+    // A batch emptied by muting is not sent and leaves the notification log untouched.
+    if (alerts.length === 0) return true;
+
+    const integrations = this.deps.integrations.get(route.receiver) ?? [];
+    if (integrations.length === 0) return true;
+    const firing = new Set<string>();
+    const resolved = new Set<string>();
+    for (const f of alerts) (f.resolved ? resolved : firing).add(f.alert.fingerprint);
+
+    const results = await Promise.all(
+      integrations.map((integration) => this.notifyIntegration(group, integration, alerts, firing, resolved, now)),
+    );
+    return results.every(Boolean);
+  }
+
+  private async notifyIntegration(
+    group: AggregationGroup,
+    integration: Integration,
+    alerts: readonly FlushAlert[],
+    firing: ReadonlySet<string>,
+    resolved: ReadonlySet<string>,
+    now: number,
+  ): Promise<boolean> {
+    const { nflog, clock } = this.deps;
+    const route = group.route;
+    const key = logKey(group.key, route.receiver, integration.kind, integration.index);
+    const reason = notifyReason({
+      entry: nflog.get(key),
+      firing,
+      resolved,
+      sendResolved: integration.sendResolved,
+      repeatIntervalMs: route.repeatIntervalMs,
+      now,
+    });
+    if (!reason) return true;
+    let toSend: readonly FlushAlert[] = alerts;
+    if (!integration.sendResolved) {
+      // Only resolved alerts left and the receiver does not want them: log without sending, so the
+      // dedup stage forgets the firing set.
+      toSend = firing.size === 0 ? [] : alerts.filter((f) => !f.resolved);
+    }
+    if (toSend.length > 0) {
+      const data = buildNotificationData({
+        receiver: route.receiver,
+        groupKey: group.key,
+        groupLabels: group.labels,
+        alerts: toSend,
+        externalURL: this.deps.externalURL,
+        reason,
+        maxAlerts: integration.maxAlerts,
+      });
+      const started = clock.now();
+      const result = await this.deps.transport.send(integration.request(data), now + route.groupIntervalMs);
+      this.deps.observer?.onDelivery?.(integration, result, (clock.now() - started) / 1000);
+      if (!result.ok) return false;
+    }
+    nflog.log(key, { firing, resolved, timestamp: clock.now() }, clock.now() + NFLOG_RETENTION_MS);
+    return true;
+  }
+
+  private scheduleMaintenance(): void {
+    const { clock } = this.deps;
+    this.maintenanceTimer = clock.schedule(clock.now() + MAINTENANCE_INTERVAL_MS, () => {
+      if (this.stopped) return;
+      this.maintain();
+      this.scheduleMaintenance();
+    });
+  }
+
+  /** Removes empty groups, as Alertmanager's dispatcher maintenance does. */
+  maintain(): void {
+    for (const [route, byLabels] of this.groups) {
+      for (const [k, g] of byLabels) {
+        if (g.alerts.size === 0 && !g.flushing) {
+          if (g.timer) this.deps.clock.cancel(g.timer);
+          byLabels.delete(k);
+        }
+      }
+      if (byLabels.size === 0) this.groups.delete(route);
+    }
+  }
+}
+
+function inAnyInterval(
+  all: ReadonlyMap<string, readonly TimeInterval[]>,
+  names: readonly string[],
+  now: number,
+): boolean {
+  for (const name of names) {
+    const intervals = all.get(name);
+    if (intervals && isActiveAt(intervals, now)) return true;
+  }
+  return false;
+}
+
+/** The group-labels part of a group key, `{a="x", b="y"}`, built without an intermediate object. */
+export function groupLabelsKey(route: Route, labels: Labels): string {
+  const names = route.groupByAll ? Object.keys(labels).sort() : route.groupBy;
+  let out = '{';
+  let first = true;
+  for (const name of names) {
+    const v = labels[name];
+    if (v === undefined) continue;
+    out += (first ? '' : ', ') + name + '=' + goQuote(v);
+    first = false;
+  }
+  return out + '}';
+}
+
+/** Alertmanager's `AlertSlice.Less`: by label `job`, then `instance`, then the whole label set. */
+export function compareFlushAlerts(x: FlushAlert, y: FlushAlert): number {
+  const a = x.alert.labels;
+  const b = y.alert.labels;
+  for (const key of OVERRIDE_KEYS) {
+    const av = a[key];
+    const bv = b[key];
+    if (av === undefined && bv === undefined) continue;
+    if (av === undefined) return 1;
+    if (bv === undefined) return -1;
+    if (av !== bv) return av < bv ? -1 : 1;
+  }
+  return compareLabelSets(a, b);
+}
+
+const OVERRIDE_KEYS = ['job', 'instance'] as const;

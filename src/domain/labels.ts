@@ -1,0 +1,164 @@
+/**
+ * Label sets and their identities, exactly as Prometheus and Alertmanager compute them.
+ *
+ * A fingerprint is FNV-1a 64-bit over the label names sorted ascending, each written as
+ * `name 0xFF value 0xFF`, printed as 16 lowercase hex digits (prometheus/common model/signature.go).
+ * JavaScript has no cheap 64-bit integer multiply, so the hash is kept in four 16-bit limbs:
+ * this avoids BigInt on the hot path (it runs once per received alert).
+ */
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** Prometheus label name grammar (model.LabelNameRE). */
+export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+// FNV-1a 64 offset basis 0xcbf29ce484222325, prime 0x100000001b3, as 16-bit limbs (least significant first).
+const OFFSET = [0x2325, 0x8422, 0x9ce4, 0xcbf2] as const;
+
+const encoder = new TextEncoder();
+const SEPARATOR = 0xff;
+
+/** Hash state: four 16-bit limbs, least significant first. Mutated in place. */
+type Fnv = [number, number, number, number];
+
+function fnvByte(h: Fnv, byte: number): void {
+  // xor into the low limb, then multiply by the prime 2^40 + 0x1b3 modulo 2^64.
+  const h0 = h[0] ^ byte;
+  const h1 = h[1];
+  const h2 = h[2];
+  const h3 = h[3];
+  // x * 0x1b3
+  let t0 = h0 * 0x1b3;
+  let t1 = h1 * 0x1b3;
+  let t2 = h2 * 0x1b3;
+  let t3 = h3 * 0x1b3;
+  // + x << 40: (x << 8) shifted up by two limbs; what spills past limb 3 is dropped (mod 2^64).
+  t2 += h0 << 8;
+  t3 += h1 << 8;
+  // carry propagation
+  t1 += t0 >>> 16;
+  t0 &= 0xffff;
+  t2 += t1 >>> 16;
+  t1 &= 0xffff;
+  t3 += t2 >>> 16;
+  t2 &= 0xffff;
+  h[0] = t0;
+  h[1] = t1;
+  h[2] = t2;
+  h[3] = t3 & 0xffff;
+}
+
+function fnvString(h: Fnv, s: string): void {
+  // ASCII fast path: label names are always ASCII and most values are.
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    for (let i = 0; i < s.length; i++) fnvByte(h, s.charCodeAt(i));
+    return;
+  }
+  const bytes = encoder.encode(s);
+  for (let i = 0; i < bytes.length; i++) fnvByte(h, bytes[i]!);
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+/** The sorted label names of a set. Sorting is by UTF-16 code unit, which equals byte order for ASCII names. */
+export function sortedNames(labels: Labels): string[] {
+  return Object.keys(labels).sort();
+}
+
+/** Alertmanager's fingerprint of a label set (`%016x` of FNV-1a 64). */
+export function fingerprint(labels: Labels): string {
+  const h: Fnv = [OFFSET[0], OFFSET[1], OFFSET[2], OFFSET[3]];
+  for (const name of sortedNames(labels)) {
+    fnvString(h, name);
+    fnvByte(h, SEPARATOR);
+    fnvString(h, labels[name]!);
+    fnvByte(h, SEPARATOR);
+  }
+  return hex4(h[3]) + hex4(h[2]) + hex4(h[1]) + hex4(h[0]);
+}
+
+/**
+ * `model.LabelSet.String()`: `{a="x", b="y"}` with names sorted and values quoted the way Go's
+ * `strconv.Quote` does for printable text.
+ */
+export function labelSetString(labels: Labels): string {
+  const parts: string[] = [];
+  for (const name of sortedNames(labels)) parts.push(`${name}=${goQuote(labels[name]!)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** Go `strconv.Quote` for the characters that occur in label values. */
+export function goQuote(s: string): string {
+  let needsEscape = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x7f) {
+      needsEscape = true;
+      break;
+    }
+  }
+  if (!needsEscape) return `"${s}"`;
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** Labels shared by every set in the list (name and value equal in all). */
+export function commonLabels(sets: readonly Labels[]): Record<string, string> {
+  const first = sets[0];
+  if (!first) return {};
+  const common: Record<string, string> = { ...first };
+  for (let i = 1; i < sets.length; i++) {
+    const s = sets[i]!;
+    for (const name of Object.keys(common)) {
+      if (s[name] !== common[name]) delete common[name];
+    }
+  }
+  return common;
+}
+
+/** Equality of two label sets. */
+export function labelsEqual(a: Labels, b: Labels): boolean {
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/**
+ * Go's `LabelSet.Before` ordering, used to sort alerts and groups: compare names in sorted order, then
+ * values; a set that is a prefix of another sorts first.
+ */
+export function compareLabelSets(a: Labels, b: Labels): number {
+  const an = sortedNames(a);
+  const bn = sortedNames(b);
+  const n = Math.min(an.length, bn.length);
+  for (let i = 0; i < n; i++) {
+    const x = an[i]!;
+    const y = bn[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+    const xv = a[x]!;
+    const yv = b[y]!;
+    if (xv !== yv) return xv < yv ? -1 : 1;
+  }
+  return an.length - bn.length;
+}

@@ -1,0 +1,279 @@
+/**
+ * The engine: the one place where the pipeline is wired. Stores, routes, dispatches and notifies,
+ * on whatever clock and transport it is given. `serve` gives it the wall clock and HTTP; `replay` gives
+ * it a virtual clock and a recorder. State that must survive a reload (alerts, silences, the
+ * notification log) lives outside the per-configuration parts, which are rebuilt on reload.
+ */
+import type { Config } from '../config/types.js';
+import type { Alert } from '../domain/alert.js';
+import { compareLabelSets } from '../domain/labels.js';
+import { formatTime } from '../domain/time.js';
+import { Dispatcher, type DispatchObserver } from '../dispatch/dispatcher.js';
+import { MemoryNotificationLog, type NotificationLogPort } from '../dispatch/notificationLog.js';
+import { buildIntegrations, type Integration } from '../notify/integrations.js';
+import type { Transport } from '../notify/transport.js';
+import { Inhibitor } from '../route/inhibit.js';
+import { compileMatchers } from '../route/matchers.js';
+import { compileRouteTree, matchRoutes, type Route } from '../route/routeTree.js';
+import { SilenceRegistry, silenceView } from '../route/silences.js';
+import { isActiveAt } from '../route/timeIntervals.js';
+import { type AlertStorePort, MemoryAlertStore } from '../store/alertStore.js';
+import type { Clock, TimerHandle } from '../state/clock.js';
+import type {
+  AlertGroupView,
+  AlertQuery,
+  AlertView,
+  EnginePort,
+  PostableSilence,
+  SilenceView,
+  StatusView,
+} from './port.js';
+
+/** Resolved alerts stay queryable in the store for this long (Alertmanager `--alerts.gc-interval`). */
+export const ALERT_GC_INTERVAL_MS = 30 * 60_000;
+/** Expired silences are kept this long (Alertmanager `--data.retention`). */
+export const SILENCE_RETENTION_MS = 120 * 3600_000;
+
+export interface EngineOptions {
+  readonly config: Config;
+  /** The configuration file's text, shown by `/api/v2/status`. */
+  readonly configText?: string;
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly externalURL: string;
+  /** Re-reads the configuration for `reload()`; absent in replay. */
+  readonly loadConfig?: () => Promise<{ ok: true; config: Config; text: string } | { ok: false; errors: string[] }>;
+  readonly newSilenceId?: () => string;
+  readonly observer?: DispatchObserver;
+  readonly alertStore?: AlertStorePort;
+  readonly notificationLog?: NotificationLogPort;
+}
+
+/** The parts rebuilt from each configuration. */
+interface Compiled {
+  readonly config: Config;
+  readonly route: Route;
+  readonly integrations: ReadonlyMap<string, readonly Integration[]>;
+  readonly inhibitor: Inhibitor;
+  readonly dispatcher: Dispatcher;
+}
+
+export class Engine implements EnginePort {
+  readonly store: AlertStorePort;
+  readonly nflog: NotificationLogPort;
+  readonly silences: SilenceRegistry;
+  private compiled: Compiled;
+  private configText: string;
+  private gcTimer: TimerHandle | undefined;
+  private readonly startedAt: number;
+  alertsReceived = 0;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.store = opts.alertStore ?? new MemoryAlertStore();
+    this.nflog = opts.notificationLog ?? new MemoryNotificationLog();
+    this.silences = new SilenceRegistry(opts.newSilenceId ?? (() => crypto.randomUUID()));
+    this.configText = opts.configText ?? '';
+    this.startedAt = opts.clock.now();
+    this.compiled = this.compile(opts.config);
+    this.scheduleGc();
+  }
+
+  get config(): Config {
+    return this.compiled.config;
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.compiled.dispatcher;
+  }
+
+  now(): number {
+    return this.opts.clock.now();
+  }
+
+  resolveTimeoutMs(): number {
+    return this.compiled.config.global.resolveTimeoutMs;
+  }
+
+  receiveAlerts(alerts: readonly Alert[]): void {
+    const now = this.opts.clock.now();
+    const { inhibitor, dispatcher } = this.compiled;
+    for (const incoming of alerts) {
+      const stored = this.store.put(incoming, now);
+      inhibitor.observe(stored);
+      dispatcher.process(stored);
+    }
+    this.alertsReceived += alerts.length;
+  }
+
+  /** Applies a new configuration, keeping alerts, silences and the notification log. */
+  async applyConfig(config: Config, text?: string): Promise<void> {
+    await this.compiled.dispatcher.stop();
+    this.compiled = this.compile(config);
+    if (text !== undefined) this.configText = text;
+    // Like Alertmanager's new dispatcher subscribing to the store: every stored alert is routed again.
+    for (const a of this.store.values()) {
+      this.compiled.inhibitor.observe(a);
+      this.compiled.dispatcher.process(a);
+    }
+  }
+
+  async reload(): Promise<{ ok: true } | { ok: false; errors: string[] }> {
+    if (!this.opts.loadConfig) return { ok: false, errors: ['this engine has no configuration file to reload'] };
+    const loaded = await this.opts.loadConfig();
+    if (!loaded.ok) return loaded;
+    await this.applyConfig(loaded.config, loaded.text);
+    return { ok: true };
+  }
+
+  async stop(): Promise<void> {
+    if (this.gcTimer) this.opts.clock.cancel(this.gcTimer);
+    await this.compiled.dispatcher.stop();
+  }
+
+  private compile(config: Config): Compiled {
+    const route = compileRouteTree(config.route);
+    const integrations = new Map<string, readonly Integration[]>();
+    for (const r of config.receivers) integrations.set(r.name, buildIntegrations(r));
+    const inhibitor = new Inhibitor(config.inhibitRules);
+    const dispatcher = new Dispatcher({
+      clock: this.opts.clock,
+      route,
+      integrations,
+      inhibitor,
+      silences: this.silences,
+      timeIntervals: config.timeIntervals,
+      nflog: this.nflog,
+      transport: this.opts.transport,
+      externalURL: this.opts.externalURL,
+      observer: this.opts.observer,
+    });
+    return { config, route, integrations, inhibitor, dispatcher };
+  }
+
+  private scheduleGc(): void {
+    const clock = this.opts.clock;
+    this.gcTimer = clock.schedule(clock.now() + ALERT_GC_INTERVAL_MS, () => {
+      this.collectGarbage();
+      this.scheduleGc();
+    });
+  }
+
+  /** Drops resolved alerts, expired log entries and old silences: keeps memory bounded by active state. */
+  collectGarbage(): void {
+    const now = this.opts.clock.now();
+    for (const a of this.store.collectResolved(now)) this.compiled.inhibitor.forget(a.fingerprint);
+    this.nflog.collect(now);
+    this.silences.collect(now, SILENCE_RETENTION_MS);
+  }
+
+  // ---- API views ----
+
+  private alertView(a: Alert, now: number): AlertView {
+    const { route, inhibitor, config } = this.compiled;
+    const routes = matchRoutes(route, a.labels);
+    const receivers = [...new Set(routes.map((r) => r.receiver))].sort().map((name) => ({ name }));
+    const silencedBy = this.silences.mutedBy(a.labels, now);
+    const inhibitor_ = inhibitor.inhibitedBy(a.labels, now);
+    const mutedBy: string[] = [];
+    for (const r of routes) {
+      for (const name of r.muteTimeIntervals) {
+        const iv = config.timeIntervals.get(name);
+        if (iv && isActiveAt(iv, now) && !mutedBy.includes(name)) mutedBy.push(name);
+      }
+    }
+    const suppressed = silencedBy.length > 0 || inhibitor_ !== undefined || mutedBy.length > 0;
+    const view: AlertView = {
+      labels: a.labels,
+      annotations: a.annotations,
+      receivers,
+      fingerprint: a.fingerprint,
+      startsAt: formatTime(a.startsAt),
+      updatedAt: formatTime(a.updatedAt),
+      endsAt: formatTime(a.endsAt),
+      status: {
+        state: suppressed ? 'suppressed' : 'active',
+        silencedBy: [...silencedBy],
+        inhibitedBy: inhibitor_ ? [inhibitor_] : [],
+        mutedBy,
+      },
+    };
+    if (a.generatorURL) view.generatorURL = a.generatorURL;
+    return view;
+  }
+
+  private includes(view: AlertView, q: AlertQuery): boolean {
+    const st = view.status;
+    if (st.state === 'active' && !q.active) return false;
+    if (st.silencedBy.length > 0 && !q.silenced) return false;
+    if (st.inhibitedBy.length > 0 && !q.inhibited) return false;
+    if (q.receiver && !view.receivers.some((r) => q.receiver!.test(r.name))) return false;
+    return true;
+  }
+
+  listAlerts(q: AlertQuery): AlertView[] {
+    const now = this.now();
+    const matches = q.filter.length > 0 ? compileMatchers(q.filter) : undefined;
+    const out: AlertView[] = [];
+    for (const a of this.store.values()) {
+      // Resolved alerts are not listed (Alertmanager's alertFilter).
+      if (a.endsAt <= now) continue;
+      if (matches && !matches(a.labels)) continue;
+      const v = this.alertView(a, now);
+      if (this.includes(v, q)) out.push(v);
+    }
+    out.sort((x, y) => (x.fingerprint < y.fingerprint ? -1 : x.fingerprint > y.fingerprint ? 1 : 0));
+    return out;
+  }
+
+  listGroups(q: AlertQuery): AlertGroupView[] {
+    const now = this.now();
+    const matches = q.filter.length > 0 ? compileMatchers(q.filter) : undefined;
+    const out: AlertGroupView[] = [];
+    for (const g of this.compiled.dispatcher.allGroups()) {
+      if (q.receiver && !q.receiver.test(g.route.receiver)) continue;
+      const alerts: AlertView[] = [];
+      for (const a of g.alerts.values()) {
+        if (a.endsAt <= now) continue;
+        if (matches && !matches(a.labels)) continue;
+        const v = this.alertView(a, now);
+        if (this.includes(v, { ...q, receiver: undefined })) alerts.push(v);
+      }
+      if (alerts.length === 0) continue;
+      alerts.sort((x, y) => compareLabelSets(x.labels, y.labels));
+      out.push({ labels: g.labels, receiver: { name: g.route.receiver }, alerts });
+    }
+    out.sort((x, y) => compareLabelSets(x.labels, y.labels) || (x.receiver.name < y.receiver.name ? -1 : 1));
+    return out;
+  }
+
+  upsertSilence(s: PostableSilence) {
+    return this.silences.upsert(s, this.now());
+  }
+
+  listSilences(filter: PostableSilence['matchers']): SilenceView[] {
+    const now = this.now();
+    return this.silences
+      .list()
+      .filter((s) => filter.every((f) => s.matchers.some((m) => m.name === f.name && m.type === f.type && m.value === f.value)))
+      .map((s) => silenceView(s, now));
+  }
+
+  getSilence(id: string): SilenceView | undefined {
+    const s = this.silences.get(id);
+    return s ? silenceView(s, this.now()) : undefined;
+  }
+
+  expireSilence(id: string) {
+    return this.silences.expire(id, this.now());
+  }
+
+  status(): StatusView {
+    const seconds = Math.floor((this.now() - this.startedAt) / 1000);
+    return {
+      cluster: { status: 'disabled', peers: [] },
+      versionInfo: { version: '0.1.0', branch: 'main', revision: 'unknown', goVersion: process.version },
+      config: { original: this.configText },
+      uptime: formatTime(this.startedAt) + ` (${seconds}s)`,
+    };
+  }
+}

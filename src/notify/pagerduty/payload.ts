@@ -1,0 +1,74 @@
+/**
+ * PagerDuty Events API v2 bodies in compatibility mode: one PagerDuty alert per aggregation group,
+ * `dedup_key = hex(sha256(groupKey))` exactly as Alertmanager's notifier computes it, trigger while
+ * anything fires and resolve once everything has resolved.
+ *
+ * `custom_details` follows the replay contract: `incident_id`, the member `alerts`, and `root_cause`
+ * (empty until correlation rules are configured).
+ */
+import { createHash } from 'node:crypto';
+import type { PagerdutyConfig } from '../../config/types.js';
+import { type NotificationData, defaultSubject } from '../data.js';
+
+/** PagerDuty limits (developer docs, Events API v2): summary at most 1024 characters. */
+export const PD_SUMMARY_MAX = 1024;
+export const PD_SEVERITIES = new Set(['critical', 'error', 'warning', 'info']);
+
+export function groupDedupKey(groupKey: string): string {
+  return createHash('sha256').update(groupKey).digest('hex');
+}
+
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, max - 1) + '…';
+}
+
+export function buildPagerdutyBody(d: NotificationData, cfg: PagerdutyConfig): Record<string, unknown> {
+  const dedupKey = groupDedupKey(d.groupKey);
+  const severity = PD_SEVERITIES.has(d.commonLabels.severity ?? '') ? d.commonLabels.severity! : cfg.severity;
+  const links: { href: string; text: string }[] = [];
+  const runbooks = new Set<string>();
+  for (const a of d.alerts) {
+    const rb = a.annotations.runbook_url;
+    if (rb && !runbooks.has(rb)) {
+      runbooks.add(rb);
+      links.push({ href: rb, text: 'Runbook' });
+    }
+  }
+  const firstGenerator = d.alerts.find((a) => a.generatorURL)?.generatorURL;
+  if (firstGenerator) links.push({ href: firstGenerator, text: 'Source' });
+  const payload: Record<string, unknown> = {
+    summary: truncate(cfg.description ?? defaultSubject(d), PD_SUMMARY_MAX),
+    source: cfg.source ?? cfg.client,
+    severity,
+    custom_details: {
+      incident_id: dedupKey,
+      group_key: d.groupKey,
+      notification_reason: d.reason,
+      num_firing: d.alerts.filter((a) => a.status === 'firing').length,
+      num_resolved: d.alerts.filter((a) => a.status === 'resolved').length,
+      alerts: d.alerts.map((a) => ({
+        labels: a.labels,
+        status: a.status,
+        startsAt: a.startsAt,
+        endsAt: a.endsAt,
+        fingerprint: a.fingerprint,
+      })),
+      root_cause: [],
+      ...cfg.details,
+    },
+  };
+  if (cfg.component !== undefined) payload.component = cfg.component;
+  if (cfg.group !== undefined) payload.group = cfg.group;
+  if (cfg.class !== undefined) payload.class = cfg.class;
+  const body: Record<string, unknown> = {
+    routing_key: cfg.routingKey,
+    event_action: d.status === 'resolved' ? 'resolve' : 'trigger',
+    dedup_key: dedupKey,
+    payload,
+    client: cfg.client,
+  };
+  if (cfg.clientUrl) body.client_url = cfg.clientUrl;
+  if (links.length > 0) body.links = links;
+  return body;
+}

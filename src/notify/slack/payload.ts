@@ -1,0 +1,39 @@
+/**
+ * Slack message for a group notification: Block Kit with a plain `text` fallback, within Slack's
+ * limits (header 150 characters, section text 3000, 50 blocks). Works with an incoming webhook and
+ * with `chat.postMessage` alike.
+ */
+import type { SlackConfig } from '../../config/types.js';
+import { type NotificationData, defaultSubject } from '../data.js';
+import { truncate } from '../pagerduty/payload.js';
+
+export const SLACK_HEADER_MAX = 150;
+export const SLACK_SECTION_MAX = 3000;
+export const SLACK_BLOCKS_MAX = 50;
+
+export function buildSlackBody(d: NotificationData, cfg: SlackConfig): Record<string, unknown> {
+  const title = cfg.title ?? defaultSubject(d);
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(title, SLACK_HEADER_MAX) } },
+  ];
+  // One section per alert, leaving room for a final "and N more" line.
+  const perAlert = d.alerts.slice(0, SLACK_BLOCKS_MAX - 2);
+  for (const a of perAlert) {
+    const summary = a.annotations.summary ?? a.annotations.description ?? '';
+    const labels = Object.entries(a.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    const text = `*${a.status === 'firing' ? 'Firing' : 'Resolved'}* ${summary}\n\`${labels}\``;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_SECTION_MAX) } });
+  }
+  if (d.alerts.length > perAlert.length) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${d.alerts.length - perAlert.length} more alerts` }],
+    });
+  }
+  const body: Record<string, unknown> = { text: cfg.text ?? title, blocks };
+  if (cfg.channel !== undefined) body.channel = cfg.channel;
+  if (cfg.username !== undefined) body.username = cfg.username;
+  return body;
+}

@@ -1,0 +1,27 @@
+/**
+ * Alertmanager webhook body, protocol version 4, field for field and in Go struct order
+ * (notify/webhook/webhook.go in Alertmanager 0.34), so existing webhook consumers work unchanged.
+ */
+import type { NotificationData } from '../data.js';
+
+/** Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name in webhook bodies. */
+export function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+export function buildWebhookBody(d: NotificationData): Record<string, unknown> {
+  return {
+    receiver: quoteMeta(d.receiver),
+    status: d.status,
+    alerts: d.alerts,
+    notification_reason: d.reason,
+    groupLabels: d.groupLabels,
+    commonLabels: d.commonLabels,
+    commonAnnotations: d.commonAnnotations,
+    routeLabels: {},
+    externalURL: d.externalURL,
+    version: '4',
+    groupKey: d.groupKey,
+    truncatedAlerts: d.truncatedAlerts,
+  };
+}
