@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
+import { registerInbox } from '../intake/http/inbox.js';
 import { buildServer } from '../intake/http/server.js';
 import { HttpTransport } from '../notify/httpTransport.js';
 import { WallClock } from '../state/clock.js';
@@ -48,6 +49,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   metrics.recordReload(true, clock.now());
   metrics.attachEngine(engine);
   const app = buildServer({ engine, metrics, logger });
+  registerInbox(app, 100, logger);
   await app.listen({ host, port });
   logger.info({ listen: opts.listen, externalURL }, 'alertsift serving');
 

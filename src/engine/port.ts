@@ -22,7 +22,7 @@ export interface EnginePort {
   upsertSilence(silence: PostableSilence): { ok: true; id: string } | { ok: false; error: string; notFound?: boolean };
   listSilences(filter: readonly Matcher[]): SilenceView[];
   getSilence(id: string): SilenceView | undefined;
-  /** `DELETE /api/v2/silence/{id}`: false when unknown; expiring an expired silence is an error. */
+  /** `DELETE /api/v2/silence/{id}`: notFound when unknown; expiring an expired silence is a no-op. */
   expireSilence(id: string): { ok: true } | { ok: false; error: string; notFound: boolean };
 
   /** `POST /-/reload`: re-reads the configuration file; keeps state and the notification log. */

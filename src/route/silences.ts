@@ -78,13 +78,16 @@ export class SilenceRegistry {
     return { ok: true, id };
   }
 
-  /** Expires a silence now. Expiring an expired silence is an error, as in Alertmanager. */
+  /**
+   * Expires a silence now. Expiring an already expired silence changes nothing and succeeds, as in
+   * current Alertmanager (older versions answered 500).
+   */
   expire(id: string, now: number): { ok: true } | { ok: false; error: string; notFound: boolean } {
     const c = this.silences.get(id);
     if (!c) return { ok: false, error: 'silence not found', notFound: true };
     const s = c.silence;
     const state = silenceState(s, now);
-    if (state === 'expired') return { ok: false, error: 'silence already expired', notFound: false };
+    if (state === 'expired') return { ok: true };
     const updated: Silence =
       state === 'pending' ? { ...s, startsAt: now, endsAt: now, updatedAt: now } : { ...s, endsAt: now, updatedAt: now };
     this.silences.set(id, { silence: updated, matches: c.matches });

@@ -25,7 +25,7 @@
  * The webhook door is `POST /api/v1/alertmanager-webhook` (only that path: one name per door keeps
  * dashboards and docs unambiguous).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AlertSource } from '../../domain/alert.js';
 import type { BadRequestReason, EngineMetrics } from '../../engine/metrics.js';
@@ -65,7 +65,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   const app = (
     opts.logger
-      ? Fastify({ loggerInstance: opts.logger, bodyLimit, disableRequestLogging: true })
+      ? Fastify({ loggerInstance: opts.logger, bodyLimit, logController: new LogController({ disableRequestLogging: true }) })
       : Fastify({ logger: false, bodyLimit })
   ) as unknown as FastifyInstance;
 
