@@ -1,0 +1,135 @@
+/**
+ * Alertmanager as the test oracle: the acceptance scenarios are played against the real Alertmanager
+ * (Debian's prometheus-alertmanager) on the wall clock, and against alertsift's replay in virtual time.
+ * Both must pass the scenario's checks, and both must produce the same batches: same number of
+ * notifications, the same alerts in each, at the same times within the tolerance.
+ *
+ * `.ci/run` installs Alertmanager, so CI always runs this; elsewhere it is skipped with a notice.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { alertmanagerInstalled, startAlertmanager } from '../../benchmarks/alertmanager/process.js';
+import { S1, S2, S4, S6, S8, type Scenario } from '../scenarios/alertmanagerScenarios.js';
+import { type Batch, checkScenario, runScenarioReplay, scenarioConfig, TOLERANCE_S } from '../scenarios/harness.js';
+import { driveScenario, startSink } from '../scenarios/liveDriver.js';
+
+const installed = alertmanagerInstalled();
+if (!installed) {
+  console.warn('SKIPPED: Alertmanager oracle tests need /usr/bin/prometheus-alertmanager (benchmarks/alertmanager/install.sh)');
+}
+
+/** A batch reduced to what both implementations must agree on. */
+function shape(b: Batch): { t: number; alerts: string[] } {
+  return {
+    t: b.t,
+    alerts: b.body.alerts.map((a) => `${JSON.stringify(Object.entries(a.labels).sort())}:${a.status}`).sort(),
+  };
+}
+
+async function runOnAlertmanager(s: Scenario, workDir: string): Promise<{ batches: Batch[]; base: number }> {
+  let base = 0;
+  const sink = await startSink(() => base);
+  const configFile = join(workDir, `${s.name.split(' ')[0]}.yml`);
+  writeFileSync(configFile, scenarioConfig(s, sink.url));
+  const am = await startAlertmanager({ configFile, workDir });
+  try {
+    base = Date.now() + 300;
+    await driveScenario(s, am.url, base);
+    return { batches: sink.batches.filter((b) => b.t <= s.until), base };
+  } finally {
+    await am.stop();
+    await sink.close();
+  }
+}
+
+/**
+ * Seeded random scenarios with no written expectations: only agreement with Alertmanager is checked.
+ * Pushes and explicit end times fall on whole seconds and every group ticks on half seconds
+ * (group_wait 1.5 s, group_interval 1 s), so wall-clock jitter cannot reorder a push and a flush; the
+ * repeat interval (2.5 s) is not a multiple of the group interval, because at an exact multiple whether
+ * Alertmanager repeats depends on its timer drift against the send latency.
+ */
+export function randomScenario(seed: number): Scenario {
+  let x = seed >>> 0;
+  const rnd = () => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = x;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const pushes: Scenario['pushes'] = [];
+  for (let t = 1; t <= 7; t++) {
+    if (rnd() < 0.25) continue;
+    const alerts = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => {
+      const labels = { alertname: pick(['Down', 'Slow', 'Full']), instance: pick(['a', 'b']), severity: pick(['critical', 'warning']) };
+      const r = rnd();
+      // Some alerts resolve explicitly, at a whole second in the past or the near future.
+      return r < 0.3 ? { labels, startsAt: Math.max(0, t - 1), endsAt: t + pick([0, 1, 2]) } : { labels };
+    });
+    pushes.push({ t, alerts });
+  }
+  return {
+    name: `random-${seed}`,
+    config: `route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 1500ms
+  group_interval: 1s
+  repeat_interval: 2500ms
+  routes:
+  - {matchers: ['severity="critical"'], receiver: default, group_by: [alertname, instance], continue: true}
+inhibit_rules:
+- {source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: [alertname, instance]}`,
+    pushes,
+    expect: [],
+    totalAlerts: -1,
+    until: 10.75,
+  };
+}
+
+describe.skipIf(!installed)('real Alertmanager as the oracle', () => {
+  it('Alertmanager and alertsift replay agree on seeded random streams', { timeout: 60_000 }, async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'alertsift-oracle-'));
+    try {
+      const scenarios = [11, 22, 33, 44].map(randomScenario);
+      const results = await Promise.all(scenarios.map((s) => runOnAlertmanager(s, workDir)));
+      for (const [i, s] of scenarios.entries()) {
+        const ours = await runScenarioReplay(s);
+        // Groups flushing at the same instant may arrive in any order: compare in a canonical order.
+        const canon = (xs: { t: number; alerts: string[] }[]) =>
+          [...xs].sort((p, q) => Math.round(p.t * 4) - Math.round(q.t * 4) || (p.alerts.join() < q.alerts.join() ? -1 : 1));
+        const a = canon(results[i]!.batches.map(shape));
+        const b = canon(ours.batches.map(shape));
+        if (process.env.ORACLE_DUMP) writeFileSync(`${process.env.ORACLE_DUMP}-${s.name}.json`, JSON.stringify({ scenario: s, am: a, alertsift: b }, null, 1));
+        expect(b.length, `${s.name}: ${JSON.stringify({ am: a, alertsift: b })}`).toBeGreaterThan(0);
+        expect(b, s.name).toEqual(a.map((x, j) => ({ ...x, t: b[j] && Math.abs(b[j]!.t - x.t) <= TOLERANCE_S ? b[j]!.t : x.t })));
+      }
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('Alertmanager and alertsift replay agree on S1, S2, S4, S6 and S8', { timeout: 60_000 }, async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'alertsift-oracle-'));
+    try {
+      // In parallel: each scenario is mostly waiting on the wall clock.
+      const scenarios = [S1, S2, S4, S6, S8];
+      const results = await Promise.all(scenarios.map((s) => runOnAlertmanager(s, workDir)));
+      for (const [i, s] of scenarios.entries()) {
+        const am = results[i]!;
+        expect({ scenario: s.name, problems: checkScenario(s, am.batches, am.base) }).toEqual({ scenario: s.name, problems: [] });
+        const ours = await runScenarioReplay(s);
+        const a = am.batches.map(shape);
+        const b = ours.batches.map(shape);
+        expect(b.map((x) => x.alerts), s.name).toEqual(a.map((x) => x.alerts));
+        for (const [j, x] of a.entries()) expect(Math.abs(x.t - b[j]!.t), `${s.name} batch ${j}`).toBeLessThanOrEqual(TOLERANCE_S);
+      }
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
