@@ -45,6 +45,10 @@ export interface DispatcherDeps {
 
 export class AggregationGroup {
   readonly alerts = new Map<string, Alert>();
+  /** Set when maintenance removes the group, so cached routings can tell it is gone. */
+  removed = false;
+  /** Notification-log keys per integration, built once per group rather than per flush. */
+  readonly logKeys = new Map<Integration, string>();
   hasFlushed = false;
   timer: TimerHandle | undefined;
   flushing = false;
@@ -65,6 +69,12 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   /** (alert, group) memberships across all groups: replay drains until none is left. */
   private memberships = 0;
+  /**
+   * The groups each fingerprint was last routed to. Senders re-send every firing alert each evaluation
+   * interval, so most alerts seen were seen before: routing them again is wasted work. Entries are
+   * dropped when their alert leaves the store (`forget`), and ignored once a group is removed.
+   */
+  private readonly routed = new Map<string, AggregationGroup[]>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.scheduleMaintenance();
@@ -73,6 +83,12 @@ export class Dispatcher {
   /** Sorts a stored alert into the groups of every route it matches. */
   process(alert: Alert): void {
     const now = this.deps.clock.now();
+    const cached = this.routed.get(alert.fingerprint);
+    if (cached && cached.every((g) => !g.removed)) {
+      for (const group of cached) this.insert(group, alert, now);
+      return;
+    }
+    const groups: AggregationGroup[] = [];
     for (const route of matchRoutes(this.deps.route, alert.labels)) {
       let byLabels = this.groups.get(route);
       if (!byLabels) {
@@ -86,12 +102,23 @@ export class Dispatcher {
         byLabels.set(labelsKey, group);
         this.schedule(group, now + route.groupWaitMs);
       }
-      if (!group.alerts.has(alert.fingerprint)) this.memberships++;
-      group.alerts.set(alert.fingerprint, alert);
-      // An alert that has already waited longer than group_wait is flushed at once (first flush only).
-      if (!group.hasFlushed && alert.startsAt + route.groupWaitMs < now && group.timer && group.timer.at > now) {
-        this.schedule(group, now);
-      }
+      this.insert(group, alert, now);
+      groups.push(group);
+    }
+    this.routed.set(alert.fingerprint, groups);
+  }
+
+  /** The store dropped this alert: its routing need not be remembered. */
+  forget(fingerprint: string): void {
+    this.routed.delete(fingerprint);
+  }
+
+  private insert(group: AggregationGroup, alert: Alert, now: number): void {
+    if (!group.alerts.has(alert.fingerprint)) this.memberships++;
+    group.alerts.set(alert.fingerprint, alert);
+    // An alert that has already waited longer than group_wait is flushed at once (first flush only).
+    if (!group.hasFlushed && alert.startsAt + group.route.groupWaitMs < now && group.timer && group.timer.at > now) {
+      this.schedule(group, now);
     }
   }
 
@@ -208,7 +235,11 @@ export class Dispatcher {
   ): Promise<boolean> {
     const { nflog, clock } = this.deps;
     const route = group.route;
-    const key = logKey(group.key, route.receiver, integration.kind, integration.index);
+    let key = group.logKeys.get(integration);
+    if (key === undefined) {
+      key = logKey(group.key, route.receiver, integration.kind, integration.index);
+      group.logKeys.set(integration, key);
+    }
     const reason = notifyReason({
       entry: nflog.get(key),
       firing,
@@ -258,6 +289,7 @@ export class Dispatcher {
       for (const [k, g] of byLabels) {
         if (g.alerts.size === 0 && !g.flushing) {
           if (g.timer) this.deps.clock.cancel(g.timer);
+          g.removed = true;
           byLabels.delete(k);
         }
       }

@@ -12,62 +12,49 @@ export type Labels = Readonly<Record<string, string>>;
 /** Prometheus label name grammar (model.LabelNameRE). */
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-// FNV-1a 64 offset basis 0xcbf29ce484222325, prime 0x100000001b3, as 16-bit limbs (least significant first).
-const OFFSET = [0x2325, 0x8422, 0x9ce4, 0xcbf2] as const;
-
+// FNV-1a 64: offset basis 0xcbf29ce484222325, prime 0x100000001b3 = 2^40 + 0x1b3. The state is four
+// 16-bit limbs in local variables (least significant first) so that V8 keeps them in registers.
 const encoder = new TextEncoder();
 const SEPARATOR = 0xff;
 
-/** Hash state: four 16-bit limbs, least significant first. Mutated in place. */
-type Fnv = [number, number, number, number];
+// Hex digits of every 16-bit limb, built once.
+const HEX4: string[] = Array.from({ length: 0x10000 }, (_, i) => i.toString(16).padStart(4, '0'));
 
-function fnvByte(h: Fnv, byte: number): void {
-  // xor into the low limb, then multiply by the prime 2^40 + 0x1b3 modulo 2^64.
-  const h0 = h[0] ^ byte;
-  const h1 = h[1];
-  const h2 = h[2];
-  const h3 = h[3];
-  // x * 0x1b3
-  let t0 = h0 * 0x1b3;
+let h0 = 0;
+let h1 = 0;
+let h2 = 0;
+let h3 = 0;
+
+function fnvByte(byte: number): void {
+  const x0 = h0 ^ byte;
+  // x * 0x1b3 plus x << 40 ((x << 8) two limbs up); what spills past limb 3 is dropped (mod 2^64).
+  let t0 = x0 * 0x1b3;
   let t1 = h1 * 0x1b3;
-  let t2 = h2 * 0x1b3;
-  let t3 = h3 * 0x1b3;
-  // + x << 40: (x << 8) shifted up by two limbs; what spills past limb 3 is dropped (mod 2^64).
-  t2 += h0 << 8;
-  t3 += h1 << 8;
-  // carry propagation
+  let t2 = h2 * 0x1b3 + (x0 << 8);
+  let t3 = h3 * 0x1b3 + (h1 << 8);
   t1 += t0 >>> 16;
   t0 &= 0xffff;
   t2 += t1 >>> 16;
   t1 &= 0xffff;
   t3 += t2 >>> 16;
   t2 &= 0xffff;
-  h[0] = t0;
-  h[1] = t1;
-  h[2] = t2;
-  h[3] = t3 & 0xffff;
+  h0 = t0;
+  h1 = t1;
+  h2 = t2;
+  h3 = t3 & 0xffff;
 }
 
-function fnvString(h: Fnv, s: string): void {
-  // ASCII fast path: label names are always ASCII and most values are.
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+function fnvString(str: string): void {
+  for (let i = 0; i < str.length; i++) {
+    const c = str.charCodeAt(i);
     if (c > 0x7f) {
-      ascii = false;
-      break;
+      // Not ASCII: hash the UTF-8 bytes of the rest of the string.
+      const bytes = encoder.encode(str.slice(i));
+      for (let j = 0; j < bytes.length; j++) fnvByte(bytes[j]!);
+      return;
     }
+    fnvByte(c);
   }
-  if (ascii) {
-    for (let i = 0; i < s.length; i++) fnvByte(h, s.charCodeAt(i));
-    return;
-  }
-  const bytes = encoder.encode(s);
-  for (let i = 0; i < bytes.length; i++) fnvByte(h, bytes[i]!);
-}
-
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
 }
 
 /** The sorted label names of a set. Sorting is by UTF-16 code unit, which equals byte order for ASCII names. */
@@ -77,14 +64,17 @@ export function sortedNames(labels: Labels): string[] {
 
 /** Alertmanager's fingerprint of a label set (`%016x` of FNV-1a 64). */
 export function fingerprint(labels: Labels): string {
-  const h: Fnv = [OFFSET[0], OFFSET[1], OFFSET[2], OFFSET[3]];
+  h0 = 0x2325;
+  h1 = 0x8422;
+  h2 = 0x9ce4;
+  h3 = 0xcbf2;
   for (const name of sortedNames(labels)) {
-    fnvString(h, name);
-    fnvByte(h, SEPARATOR);
-    fnvString(h, labels[name]!);
-    fnvByte(h, SEPARATOR);
+    fnvString(name);
+    fnvByte(SEPARATOR);
+    fnvString(labels[name]!);
+    fnvByte(SEPARATOR);
   }
-  return hex4(h[3]) + hex4(h[2]) + hex4(h[1]) + hex4(h[0]);
+  return HEX4[h3]! + HEX4[h2]! + HEX4[h1]! + HEX4[h0]!;
 }
 
 /**

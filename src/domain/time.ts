@@ -16,29 +16,88 @@ export function formatTime(ms: number): string {
   return iso;
 }
 
-// RFC 3339 date-time as the OpenAPI `date-time` format accepts it (fraction of any length, Z or offset).
-const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+// Senders repeat the same timestamps (a batch shares its evaluation time), so remember recent answers.
+const parsed = new Map<string, number | undefined>();
+const PARSE_CACHE_MAX = 4096;
 
 /**
  * Parses an RFC 3339 timestamp to epoch ms, or returns undefined. Sub-millisecond digits are truncated
- * (not rounded) so that ordering is preserved.
+ * (not rounded) so that ordering is preserved. Days that do not exist (2026-02-30) are refused, as Go's
+ * `time.Parse` refuses them.
  */
 export function parseTime(text: string): number | undefined {
-  const m = RFC3339_RE.exec(text);
-  if (!m) return undefined;
-  const frac = m[7] ? m[7].slice(1, 4).padEnd(3, '0') : '000';
-  const base = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${frac}${m[8]!.toUpperCase() === 'Z' ? 'Z' : m[8]}`;
-  const ms = Date.parse(base);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse accepts 2026-02-30; RFC 3339 does not.
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 60) {
+  const hit = parsed.get(text);
+  if (hit !== undefined || parsed.has(text)) return hit;
+  const ms = parseTimeUncached(text);
+  if (parsed.size >= PARSE_CACHE_MAX) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+// Hand-written rather than a regular expression and Date.parse: this runs for every time field of every
+// received alert.
+function parseTimeUncached(text: string): number | undefined {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
+  if (text.length < 20) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const t = text.charCodeAt(10);
+  if (
+    year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+    second < 0 || second > 60 || text[4] !== '-' || text[7] !== '-' || (t !== 84 && t !== 116) ||
+    text[13] !== ':' || text[16] !== ':'
+  ) {
     return undefined;
   }
-  return ms;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  let i = 19;
+  let millis = 0;
+  if (text[i] === '.') {
+    i++;
+    const start = i;
+    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    if (i === start) return undefined;
+    // Truncate to milliseconds.
+    millis = digits(text.slice(start, Math.min(i, start + 3)).padEnd(3, "0"), 0, 3);
+  }
+  let offsetMinutes = 0;
+  const zone = text[i];
+  if (zone === 'Z' || zone === 'z') {
+    if (i + 1 !== text.length) return undefined;
+  } else if (zone === '+' || zone === '-') {
+    if (i + 6 !== text.length || text[i + 3] !== ':') return undefined;
+    const oh = digits(text, i + 1, 2);
+    const om = digits(text, i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offsetMinutes = (zone === '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return undefined;
+  }
+  let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year < 100) {
+    // Date.UTC reads years 0-99 as 1900-1999.
+    const d = new Date(ms);
+    d.setUTCFullYear(year);
+    ms = d.getTime();
+  }
+  return ms - offsetMinutes * 60_000;
 }
 
 /** Go's zero time (and anything before year 1) means "not set" on the wire. */

@@ -161,7 +161,10 @@ export class Engine implements EnginePort {
   /** Drops resolved alerts, expired log entries and old silences: keeps memory bounded by active state. */
   collectGarbage(): void {
     const now = this.opts.clock.now();
-    for (const a of this.store.collectResolved(now)) this.compiled.inhibitor.forget(a.fingerprint);
+    for (const a of this.store.collectResolved(now)) {
+      this.compiled.inhibitor.forget(a.fingerprint);
+      this.compiled.dispatcher.forget(a.fingerprint);
+    }
     this.nflog.collect(now);
     this.silences.collect(now, SILENCE_RETENTION_MS);
   }

