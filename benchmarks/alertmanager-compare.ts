@@ -52,6 +52,8 @@ export interface CompareOptions {
 
 export interface AlertsiftSide {
   readonly replayMs: number;
+  /** CPU time of this process during the replay (user + system), seconds. */
+  readonly cpuSeconds: number;
   readonly alertsPerSec: number;
   readonly counts: NotificationCounts;
   readonly rejected: number;
@@ -68,6 +70,10 @@ export interface AlertmanagerSide {
     readonly windowCounts: NotificationCounts;
     /** All notifications until the flow settled (may run past the window when Alertmanager lagged). */
     readonly totalCounts: NotificationCounts;
+    /** When the last notification arrived, ms after the stream's start. */
+    readonly lastNotificationMs: number;
+    /** Notifications per 5 s of wall time from the stream's start, to show when Alertmanager fell behind. */
+    readonly perFiveSeconds: readonly number[];
   };
 }
 
@@ -102,15 +108,21 @@ async function alertsiftSide(m: Manifest, configFile: string, until: number): Pr
   const loaded = await loadConfigFile(configFile);
   if (!loaded.ok) throw new Error(`config does not load in alertsift: ${JSON.stringify(loaded.errors)}`);
   const counts = emptyCounts();
+  const outputs: string[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const stats = await replay({
-    config: loaded.config,
-    lines: readLines(m.streamFile),
-    output: (line) => countWebhookBody(counts, (JSON.parse(line) as { body: { alerts?: { status?: string }[] } }).body),
-    until,
-  });
+  const stats = await replay({ config: loaded.config, lines: readLines(m.streamFile), output: (line) => outputs.push(line), until });
   const replayMs = performance.now() - t0;
-  return { replayMs, alertsPerSec: (stats.alertsReceived / replayMs) * 1000, counts, rejected: stats.rejected };
+  const cpu = process.cpuUsage(cpu0);
+  // Counted after the clock stops: reading the bodies back is the sink's work, not the engine's.
+  for (const line of outputs) countWebhookBody(counts, (JSON.parse(line) as { body: { alerts?: { status?: string }[] } }).body);
+  return {
+    replayMs,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    alertsPerSec: (stats.alertsReceived / replayMs) * 1000,
+    counts,
+    rejected: stats.rejected,
+  };
 }
 
 async function alertmanagerSide(
@@ -158,6 +170,8 @@ async function alertmanagerSide(
       peakRssBytes: peakRss,
       windowCounts: sink.counts(t0, windowEnd + 100),
       totalCounts: sink.counts(),
+      lastNotificationMs: (sink.lastAt() ?? t0) - t0,
+      perFiveSeconds: histogram(sink.received.map((x) => x.at - t0), 5000),
     },
   };
 }
@@ -211,6 +225,16 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   };
 }
 
+function histogram(offsets: readonly number[], width: number): number[] {
+  const out: number[] = [];
+  for (const o of offsets) {
+    const i = Math.max(0, Math.floor(o / width));
+    while (out.length <= i) out.push(0);
+    out[i]!++;
+  }
+  return out;
+}
+
 function countsText(c: NotificationCounts): string {
   return `${fmtInt(c.notifications)} (${fmtInt(c.alerts)} alerts: ${fmtInt(c.firing)} firing, ${fmtInt(c.resolved)} resolved)`;
 }
@@ -234,7 +258,8 @@ export function formatCompare(r: CompareResult): string {
       ['kept up with the stream', 'n/a (virtual time)', `max send lag ${fmtInt(am.paced.maxLagMs)} ms, last response ${fmtInt(am.paced.endLagMs)} ms after its slot`],
       ['notifications in window', countsText(v.alertsift.counts), countsText(am.paced.windowCounts)],
       ['notifications until settled', '(same)', countsText(am.paced.totalCounts)],
-      ['CPU seconds', `${(v.alertsift.replayMs / 1000).toFixed(2)} (one thread)`, `burst ${am.burst.cpuSeconds.toFixed(2)}, paced ${am.paced.cpuSeconds.toFixed(2)}`],
+      ['notifications per 5 s (paced)', '', am.paced.perFiveSeconds.join(' ')],
+      ['CPU seconds', `${v.alertsift.cpuSeconds.toFixed(2)} (replay ${(v.alertsift.replayMs / 1000).toFixed(2)} s wall)`, `burst ${am.burst.cpuSeconds.toFixed(2)}, paced ${am.paced.cpuSeconds.toFixed(2)}`],
       ['peak RSS', '(see replay-throughput)', fmtMiB(am.paced.peakRssBytes)],
     ];
     if (am.burst.failed + am.paced.failed > 0) rows.push(['rejected POSTs', '', `${am.burst.failed + am.paced.failed} alerts: ${am.burst.firstError ?? am.paced.firstError ?? ''}`]);

@@ -8,14 +8,14 @@
  *   npm run bench -- --no-compare         # skip the Alertmanager side-by-side
  *   npm run bench -- --compare            # require it (fails when Alertmanager is missing)
  *   npm run bench -- --profile 100k       # one replay under --cpu-prof, top self-time functions
- *   npm run bench -- --write              # also update benchmarks/RESULTS.md
+ *   npm run bench -- --write              # also update benchmarks/RESULTS.md (or --results <file>)
  */
 import { runCompare, formatCompare, type CompareResult } from './alertmanager-compare.js';
 import { alertmanagerInstalled } from './alertmanager/process.js';
 import { THROUGHPUT_SCENARIOS } from './generator/scenarios.js';
 import { machineInfo, machineLine } from './lib/machine.js';
 import { isMain } from './lib/paths.js';
-import { writeResults } from './lib/results.js';
+import { gitRevision, writeResults } from './lib/results.js';
 import { formatThroughput, profileScenario, runThroughput, type ThroughputResult } from './replay-throughput.js';
 
 async function main(): Promise<void> {
@@ -61,7 +61,15 @@ async function main(): Promise<void> {
   }
 
   if (args.includes('--write')) {
-    const file = writeResults({ date: get('--date') ?? new Date().toISOString().slice(0, 10), machine, throughput, compare });
+    const revision = gitRevision();
+    const record = {
+      date: get('--date') ?? new Date().toISOString().slice(0, 10),
+      machine,
+      ...(revision ? { revision } : {}),
+      throughput,
+      ...(compare ? { compare } : {}),
+    };
+    const file = writeResults(record, get('--results'));
     console.log(`\nwrote ${file}`);
   }
 }

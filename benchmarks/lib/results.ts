@@ -4,6 +4,7 @@
  * its figures as JSON in an HTML comment (so the next run can compare). Re-running on the same date and
  * machine replaces that run's section but keeps its hand-written notes block.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompareResult } from '../alertmanager-compare.js';
@@ -18,6 +19,8 @@ import { fmtInt, table } from './stats.js';
 export interface RunRecord {
   readonly date: string;
   readonly machine: MachineInfo;
+  /** `git rev-parse --short HEAD`, with `+dirty` when src/ or benchmarks/ had uncommitted changes. */
+  readonly revision?: string;
   readonly throughput: readonly ThroughputResult[];
   readonly compare?: CompareResult;
 }
@@ -123,6 +126,7 @@ function comparison(now: RunRecord, prev: RunRecord | undefined): string {
 
 function runSection(r: RunRecord, prev: RunRecord | undefined, notes: string): string {
   const parts: string[] = [`### ${r.date} — ${machineLine(r.machine)}`, ''];
+  if (r.revision) parts.push(`Engine and benchmark code: commit ${r.revision}.`, '');
   if (r.throughput.length > 0) {
     parts.push('Scenarios:', '', scenarioTable(r.throughput, r.compare), '');
     parts.push('Replay throughput (medians):', '', formatThroughput(r.throughput), '');
@@ -139,7 +143,7 @@ export function resultsPath(): string {
   return join(repoRoot(), 'benchmarks', 'RESULTS.md');
 }
 
-export function writeResults(r: RunRecord, file = resultsPath()): string {
+export function writeResults(r: RunRecord, file: string = resultsPath()): string {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const runs: { key: string; body: string; record?: RunRecord }[] = [];
   for (const m of old.matchAll(RUN_RE)) {
@@ -169,4 +173,16 @@ export function writeResults(r: RunRecord, file = resultsPath()): string {
   const sections = [`<!-- run:${key} -->\n${runSection(merged, prev, notes)}\n<!-- /run -->\n`, ...others.map((x) => `<!-- run:${x.key} -->\n${x.body}<!-- /run -->\n`)];
   writeFileSync(file, `${HEADER}\n## Runs (newest first)\n\n${sections.join('\n')}`);
   return file;
+}
+
+/** The commit the figures belong to, marked dirty when the measured code had local changes. */
+export function gitRevision(): string | undefined {
+  try {
+    const cwd = repoRoot();
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'benchmarks'], { cwd, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return undefined;
+  }
 }

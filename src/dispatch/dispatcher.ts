@@ -10,7 +10,7 @@
  * All time comes from the clock port, so replay (virtual clock) and serve (wall clock) share this code.
  */
 import type { Alert } from '../domain/alert.js';
-import { compareLabelSets, goQuote, type Labels } from '../domain/labels.js';
+import { compareLabelSets, goQuote, type Labels, sortedNames } from '../domain/labels.js';
 import { buildNotificationData, type FlushAlert } from '../notify/data.js';
 import type { Integration } from '../notify/integrations.js';
 import type { DeliveryResult, Transport } from '../notify/transport.js';
@@ -184,7 +184,7 @@ export class Dispatcher {
   private async flush(group: AggregationGroup, now: number): Promise<void> {
     const snapshot: FlushAlert[] = [];
     for (const alert of group.alerts.values()) snapshot.push({ alert, resolved: alert.endsAt <= now });
-    snapshot.sort(compareFlushAlerts);
+    sortForNotification(snapshot);
 
     const ok = await this.notify(group, snapshot, now);
     if (!ok) return;
@@ -324,7 +324,38 @@ export function groupLabelsKey(route: Route, labels: Labels): string {
   return out + '}';
 }
 
-/** Alertmanager's `AlertSlice.Less`: by label `job`, then `instance`, then the whole label set. */
+/**
+ * Sorts like Alertmanager's `AlertSlice.Less`: by label `job`, then `instance` (alerts without the label
+ * after those with it), then the whole label set in `LabelSet.Before` order. Each alert's label set is
+ * turned into one string once (names sorted, `\x00`-separated, which orders exactly like comparing
+ * name by name and value by value), instead of re-sorting label names in every comparison.
+ */
+export function sortForNotification(alerts: FlushAlert[]): void {
+  if (alerts.length < 2) return;
+  const keyed = alerts.map((f) => ({ f, key: labelOrderKey(f.alert.labels) }));
+  keyed.sort((x, y) => {
+    const a = x.f.alert.labels;
+    const b = y.f.alert.labels;
+    for (const key of OVERRIDE_KEYS) {
+      const av = a[key];
+      const bv = b[key];
+      if (av === undefined && bv === undefined) continue;
+      if (av === undefined) return 1;
+      if (bv === undefined) return -1;
+      if (av !== bv) return av < bv ? -1 : 1;
+    }
+    return x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
+  });
+  for (let i = 0; i < keyed.length; i++) alerts[i] = keyed[i]!.f;
+}
+
+function labelOrderKey(labels: Labels): string {
+  let key = '';
+  for (const name of sortedNames(labels)) key += name + '\x00' + labels[name] + '\x00';
+  return key;
+}
+
+/** The same order as `sortForNotification`, as a comparator (tests use it as the reference). */
 export function compareFlushAlerts(x: FlushAlert, y: FlushAlert): number {
   const a = x.alert.labels;
   const b = y.alert.labels;

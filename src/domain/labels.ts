@@ -13,7 +13,8 @@ export type Labels = Readonly<Record<string, string>>;
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // FNV-1a 64: offset basis 0xcbf29ce484222325, prime 0x100000001b3 = 2^40 + 0x1b3. The state is four
-// 16-bit limbs in local variables (least significant first) so that V8 keeps them in registers.
+// 16-bit limbs (least significant first): small integers that V8 never boxes, and no BigInt. (Measured
+// against two 32-bit halves, which V8 boxes as heap numbers: twice as slow.)
 const encoder = new TextEncoder();
 const SEPARATOR = 0xff;
 
@@ -27,7 +28,7 @@ let h3 = 0;
 
 function fnvByte(byte: number): void {
   const x0 = h0 ^ byte;
-  // x * 0x1b3 plus x << 40 ((x << 8) two limbs up); what spills past limb 3 is dropped (mod 2^64).
+  // x · 0x1b3 plus x << 40 ((x << 8) two limbs up); what spills past limb 3 is dropped (mod 2^64).
   let t0 = x0 * 0x1b3;
   let t1 = h1 * 0x1b3;
   let t2 = h2 * 0x1b3 + (x0 << 8);
@@ -57,9 +58,17 @@ function fnvString(str: string): void {
   }
 }
 
-/** The sorted label names of a set. Sorting is by UTF-16 code unit, which equals byte order for ASCII names. */
+/**
+ * The sorted label names of a set. Sorting is by UTF-16 code unit, which equals byte order for ASCII
+ * names. Prometheus and Alertmanager send label maps with sorted keys (Go's JSON encoder sorts them), so
+ * the common case is only checked, not sorted.
+ */
 export function sortedNames(labels: Labels): string[] {
-  return Object.keys(labels).sort();
+  const names = Object.keys(labels);
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1]! > names[i]!) return names.sort();
+  }
+  return names;
 }
 
 /** Alertmanager's fingerprint of a label set (`%016x` of FNV-1a 64). */
