@@ -74,6 +74,8 @@ export interface AlertmanagerSide {
     readonly lastNotificationMs: number;
     /** Notifications per 5 s of wall time from the stream's start, to show when Alertmanager fell behind. */
     readonly perFiveSeconds: readonly number[];
+    /** Error lines in Alertmanager's log during the paced run (e.g. flushes that missed their deadline). */
+    readonly logErrors: { count: number; top?: string };
   };
 }
 
@@ -102,7 +104,9 @@ export interface CompareResult {
 export const COUNT_NOTE =
   'Counts can differ: Alertmanager runs on the wall clock (HTTP latency, goroutine scheduling and timer jitter ' +
   'move alerts across group_interval ticks, and when it cannot keep up it ingests alerts late, so each flush sees ' +
-  'a different set); the replay is exact virtual time with zero latency. Equal counts are not expected, similar ones are.';
+  'a different set); the replay is exact virtual time with zero latency. Scaling also divides Alertmanager\'s flush ' +
+  'deadline (a flush may take at most its group_interval), so an overloaded Alertmanager drops notifications with ' +
+  '"context deadline exceeded" sooner than it would at production timers. Equal counts are not expected, similar ones are.';
 
 async function alertsiftSide(m: Manifest, configFile: string, until: number): Promise<AlertsiftSide> {
   const loaded = await loadConfigFile(configFile);
@@ -158,6 +162,7 @@ async function alertmanagerSide(
   while (Date.now() < settleEnd + 250) await new Promise((r) => setTimeout(r, 100));
   const pacedCpu = am.cpuSeconds() - cpu0;
   const peakRss = am.peakRssBytes();
+  const errors = am.logErrors();
   await am.stop();
   const firstDue = batches[0]!.at + shift;
   return {
@@ -172,6 +177,7 @@ async function alertmanagerSide(
       totalCounts: sink.counts(),
       lastNotificationMs: (sink.lastAt() ?? t0) - t0,
       perFiveSeconds: histogram(sink.received.map((x) => x.at - t0), 5000),
+      logErrors: errors,
     },
   };
 }
@@ -261,6 +267,7 @@ export function formatCompare(r: CompareResult): string {
       ['notifications per 5 s (paced)', '', am.paced.perFiveSeconds.join(' ')],
       ['CPU seconds', `${v.alertsift.cpuSeconds.toFixed(2)} (replay ${(v.alertsift.replayMs / 1000).toFixed(2)} s wall)`, `burst ${am.burst.cpuSeconds.toFixed(2)}, paced ${am.paced.cpuSeconds.toFixed(2)}`],
       ['peak RSS', '(see replay-throughput)', fmtMiB(am.paced.peakRssBytes)],
+      ['errors in its log (paced)', '', am.paced.logErrors.count > 0 ? `${am.paced.logErrors.count}; most: ${am.paced.logErrors.top ?? ''}` : 'none'],
     ];
     if (am.burst.failed + am.paced.failed > 0) rows.push(['rejected POSTs', '', `${am.burst.failed + am.paced.failed} alerts: ${am.burst.firstError ?? am.paced.firstError ?? ''}`]);
     if (v.alertsift.rejected > 0) rows.push(['rejected lines', String(v.alertsift.rejected), '']);

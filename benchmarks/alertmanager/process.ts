@@ -45,6 +45,8 @@ export interface RunningAlertmanager {
   cpuSeconds(): number;
   /** Peak resident set size so far (VmHWM), bytes. */
   peakRssBytes(): number;
+  /** Error lines in its log so far, with the most frequent message. */
+  logErrors(): { count: number; top?: string };
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,25 @@ function procPeakRss(pid: number): number {
   }
 }
 
+function logErrors(file: string): { count: number; top?: string } {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { count: 0 };
+  }
+  const byMsg = new Map<string, number>();
+  let count = 0;
+  for (const line of text.split('\n')) {
+    if (!line.includes('level=error')) continue;
+    count++;
+    const msg = (/msg="([^"]*)"/.exec(line)?.[1] ?? '') + ((/err="([^"]*)"/.exec(line)?.[1] ?? '') ? `: ${/err="([^"]*)"/.exec(line)![1]}` : '');
+    byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
+  }
+  const top = [...byMsg.entries()].sort((a, b) => b[1] - a[1])[0];
+  return top ? { count, top: `${top[0]} (${top[1]}x)` } : { count };
+}
+
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -89,7 +110,8 @@ export async function startAlertmanager(opts: { configFile: string; workDir: str
   const port = await freePort();
   const storage = join(opts.workDir, `am-data-${port}`);
   mkdirSync(storage, { recursive: true });
-  const logFd = openSync(join(opts.workDir, `am-${port}.log`), 'w');
+  const logFile = join(opts.workDir, `am-${port}.log`);
+  const logFd = openSync(logFile, 'w');
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     opts.bin ?? ALERTMANAGER_BIN,
@@ -116,6 +138,7 @@ export async function startAlertmanager(opts: { configFile: string; workDir: str
     pid,
     cpuSeconds: () => procStatCpu(pid),
     peakRssBytes: () => procPeakRss(pid),
+    logErrors: () => logErrors(logFile),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
