@@ -84,8 +84,8 @@ export class Dispatcher {
   process(alert: Alert): void {
     const now = this.deps.clock.now();
     const cached = this.routed.get(alert.fingerprint);
-    if (cached && cached.every((g) => !g.removed)) {
-      for (const group of cached) this.insert(group, alert, now);
+    if (cached && allPresent(cached)) {
+      for (let i = 0; i < cached.length; i++) this.insert(cached[i]!, alert, now);
       return;
     }
     const groups: AggregationGroup[] = [];
@@ -114,8 +114,9 @@ export class Dispatcher {
   }
 
   private insert(group: AggregationGroup, alert: Alert, now: number): void {
-    if (!group.alerts.has(alert.fingerprint)) this.memberships++;
+    const before = group.alerts.size;
     group.alerts.set(alert.fingerprint, alert);
+    if (group.alerts.size !== before) this.memberships++;
     // An alert that has already waited longer than group_wait is flushed at once (first flush only).
     if (!group.hasFlushed && alert.startsAt + group.route.groupWaitMs < now && group.timer && group.timer.at > now) {
       this.schedule(group, now);
@@ -296,6 +297,11 @@ export class Dispatcher {
       if (byLabels.size === 0) this.groups.delete(route);
     }
   }
+}
+
+function allPresent(groups: readonly AggregationGroup[]): boolean {
+  for (let i = 0; i < groups.length; i++) if (groups[i]!.removed) return false;
+  return true;
 }
 
 function inAnyInterval(

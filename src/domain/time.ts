@@ -7,8 +7,22 @@
 /** Go's zero time, which Alertmanager prints as the `endsAt` of firing alerts. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
+// The same instants are printed again and again (an alert's startsAt in every notification of its group).
+const formatted = new Map<number, string>();
+const FORMAT_CACHE_MAX = 16_384;
+
 /** RFC 3339 UTC with the fractional seconds trimmed the way Go's RFC3339Nano layout trims them. */
 export function formatTime(ms: number): string {
+  let text = formatted.get(ms);
+  if (text === undefined) {
+    text = formatTimeUncached(ms);
+    if (formatted.size >= FORMAT_CACHE_MAX) formatted.clear();
+    formatted.set(ms, text);
+  }
+  return text;
+}
+
+function formatTimeUncached(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2026-08-22T10:00:00.000Z
   if (iso.endsWith('.000Z')) return iso.slice(0, -5) + 'Z';
   if (iso.endsWith('00Z')) return iso.slice(0, -3) + 'Z';

@@ -15,7 +15,10 @@ import { compileMatchers } from './matchers.js';
 interface SourceEntry {
   alert: Alert;
   /** Whether the source also matches the rule's target side (two-sided match). */
-  matchesTarget: boolean;
+  readonly matchesTarget: boolean;
+  readonly rule: CompiledInhibitRule;
+  /** The equal-label key the entry is filed under. */
+  readonly key: string;
 }
 
 class CompiledInhibitRule {
@@ -23,8 +26,7 @@ class CompiledInhibitRule {
   readonly matchesTarget: (l: Labels) => boolean;
   // equal-label key → fingerprint → source
   private readonly sources = new Map<string, Map<string, SourceEntry>>();
-  // fingerprint → equal-label key it is filed under (alerts never change labels, but keep it exact)
-  private readonly keyOf = new Map<string, string>();
+  private count = 0;
 
   constructor(
     readonly config: InhibitRuleConfig,
@@ -42,30 +44,25 @@ class CompiledInhibitRule {
     return k;
   }
 
-  observe(alert: Alert): void {
-    if (!this.matchesSource(alert.labels)) return;
+  /** Files `alert` as a source (the caller has checked the source side) and returns its entry. */
+  add(alert: Alert): SourceEntry {
     const key = this.equalKey(alert.labels);
     let bucket = this.sources.get(key);
     if (!bucket) {
       bucket = new Map();
       this.sources.set(key, bucket);
     }
-    const prior = bucket.get(alert.fingerprint);
-    bucket.set(alert.fingerprint, {
-      alert,
-      matchesTarget: prior ? prior.matchesTarget : this.matchesTarget(alert.labels),
-    });
-    this.keyOf.set(alert.fingerprint, key);
+    const entry: SourceEntry = { alert, matchesTarget: this.matchesTarget(alert.labels), rule: this, key };
+    bucket.set(alert.fingerprint, entry);
+    this.count++;
+    return entry;
   }
 
-  forget(fingerprint: string): void {
-    const key = this.keyOf.get(fingerprint);
-    if (key === undefined) return;
-    this.keyOf.delete(fingerprint);
-    const bucket = this.sources.get(key);
-    if (!bucket) return;
-    bucket.delete(fingerprint);
-    if (bucket.size === 0) this.sources.delete(key);
+  remove(entry: SourceEntry): void {
+    const bucket = this.sources.get(entry.key);
+    if (!bucket || !bucket.delete(entry.alert.fingerprint)) return;
+    this.count--;
+    if (bucket.size === 0) this.sources.delete(entry.key);
   }
 
   /** Fingerprint of a firing source that inhibits `labels`, if any. */
@@ -83,12 +80,18 @@ class CompiledInhibitRule {
   }
 
   sourceCount(): number {
-    return this.keyOf.size;
+    return this.count;
   }
 }
 
+const NO_ENTRIES: readonly SourceEntry[] = [];
+
 export class Inhibitor {
   private readonly rules: CompiledInhibitRule[];
+  // The source entries of each fingerprint, one per rule it is a source for. Labels never change for a
+  // fingerprint, so a re-send only swaps the alert in its entries: one map lookup, no matcher runs.
+  // Alerts that are sources for no rule map to the shared empty list.
+  private readonly entriesOf = new Map<string, readonly SourceEntry[]>();
 
   constructor(rules: readonly InhibitRuleConfig[]) {
     this.rules = rules.map((r, i) => new CompiledInhibitRule(r, i));
@@ -100,11 +103,22 @@ export class Inhibitor {
 
   /** Every stored version of an alert passes here, so source indexes follow the store. */
   observe(alert: Alert): void {
-    for (const r of this.rules) r.observe(alert);
+    if (this.rules.length === 0) return;
+    const entries = this.entriesOf.get(alert.fingerprint);
+    if (entries) {
+      for (const e of entries) e.alert = alert;
+      return;
+    }
+    const added: SourceEntry[] = [];
+    for (const r of this.rules) if (r.matchesSource(alert.labels)) added.push(r.add(alert));
+    this.entriesOf.set(alert.fingerprint, added.length === 0 ? NO_ENTRIES : added);
   }
 
   forget(fingerprint: string): void {
-    for (const r of this.rules) r.forget(fingerprint);
+    const entries = this.entriesOf.get(fingerprint);
+    if (!entries) return;
+    this.entriesOf.delete(fingerprint);
+    for (const e of entries) e.rule.remove(e);
   }
 
   /** The fingerprint of the first firing alert that inhibits `labels` at `now`, or undefined. */

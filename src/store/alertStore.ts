@@ -15,34 +15,44 @@ export interface AlertStorePort {
   collectResolved(now: number): Alert[];
 }
 
+/** A mutable holder, so a re-send replaces the stored version with one map lookup. */
+interface Slot {
+  alert: Alert;
+}
+
 export class MemoryAlertStore implements AlertStorePort {
-  private readonly alerts = new Map<string, Alert>();
+  private readonly slots = new Map<string, Slot>();
 
   put(incoming: Alert, now: number): Alert {
-    const stored = this.alerts.get(incoming.fingerprint);
-    const result = stored && overlaps(stored, incoming) ? mergeAlerts(stored, incoming, now) : incoming;
-    this.alerts.set(incoming.fingerprint, result);
+    const slot = this.slots.get(incoming.fingerprint);
+    if (!slot) {
+      this.slots.set(incoming.fingerprint, { alert: incoming });
+      return incoming;
+    }
+    const stored = slot.alert;
+    const result = overlaps(stored, incoming) ? mergeAlerts(stored, incoming, now) : incoming;
+    slot.alert = result;
     return result;
   }
 
   get(fingerprint: string): Alert | undefined {
-    return this.alerts.get(fingerprint);
+    return this.slots.get(fingerprint)?.alert;
   }
 
   size(): number {
-    return this.alerts.size;
+    return this.slots.size;
   }
 
-  values(): IterableIterator<Alert> {
-    return this.alerts.values();
+  *values(): IterableIterator<Alert> {
+    for (const slot of this.slots.values()) yield slot.alert;
   }
 
   collectResolved(now: number): Alert[] {
     const removed: Alert[] = [];
-    for (const [fp, a] of this.alerts) {
-      if (isResolvedAt(a, now)) {
-        this.alerts.delete(fp);
-        removed.push(a);
+    for (const [fp, slot] of this.slots) {
+      if (isResolvedAt(slot.alert, now)) {
+        this.slots.delete(fp);
+        removed.push(slot.alert);
       }
     }
     return removed;
