@@ -7,6 +7,8 @@
  * this avoids BigInt on the hot path (it runs once per received alert).
  */
 
+import { fnvLabelsWasm } from './fnvWasm.js';
+
 export type Labels = Readonly<Record<string, string>>;
 
 /** Prometheus label name grammar (model.LabelNameRE). */
@@ -65,19 +67,40 @@ function fnvString(str: string): void {
  */
 export function sortedNames(labels: Labels): string[] {
   const names = Object.keys(labels);
-  for (let i = 1; i < names.length; i++) {
-    if (names[i - 1]! > names[i]!) return names.sort();
+  const n = names.length;
+  if (n > 32) return names.sort();
+  // Insertion sort: label sets are small, often already sorted, and this avoids the generic sort path.
+  for (let i = 1; i < n; i++) {
+    const x = names[i]!;
+    let j = i - 1;
+    while (j >= 0 && names[j]! > x) {
+      names[j + 1] = names[j]!;
+      j--;
+    }
+    names[j + 1] = x;
   }
   return names;
 }
 
 /** Alertmanager's fingerprint of a label set (`%016x` of FNV-1a 64). */
 export function fingerprint(labels: Labels): string {
+  const names = sortedNames(labels);
+  const wasm = fnvLabelsWasm(labels, names);
+  if (wasm) return hex8(wasm[0]) + hex8(wasm[1]);
+  return fingerprintJs(labels, names);
+}
+
+function hex8(n: number): string {
+  return HEX4[n >>> 16]! + HEX4[n & 0xffff]!;
+}
+
+/** The same hash in plain JavaScript, for label sets too large for the WebAssembly buffer (and tests). */
+export function fingerprintJs(labels: Labels, names: readonly string[] = sortedNames(labels)): string {
   h0 = 0x2325;
   h1 = 0x8422;
   h2 = 0x9ce4;
   h3 = 0xcbf2;
-  for (const name of sortedNames(labels)) {
+  for (const name of names) {
     fnvString(name);
     fnvByte(SEPARATOR);
     fnvString(labels[name]!);

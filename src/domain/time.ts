@@ -30,9 +30,12 @@ function formatTimeUncached(ms: number): string {
   return iso;
 }
 
-// Senders repeat the same timestamps (a batch shares its evaluation time), so remember recent answers.
-const parsed = new Map<string, number | undefined>();
-const PARSE_CACHE_MAX = 4096;
+// Senders repeat the same timestamps back to back (the alerts of one batch share their end time), so
+// the last two answers are remembered. (A map cache costs more in hashing than it saves.)
+let memoText1 = '';
+let memoMs1: number | undefined;
+let memoText2 = '';
+let memoMs2: number | undefined;
 
 /**
  * Parses an RFC 3339 timestamp to epoch ms, or returns undefined. Sub-millisecond digits are truncated
@@ -40,11 +43,13 @@ const PARSE_CACHE_MAX = 4096;
  * `time.Parse` refuses them.
  */
 export function parseTime(text: string): number | undefined {
-  const hit = parsed.get(text);
-  if (hit !== undefined || parsed.has(text)) return hit;
+  if (text === memoText1) return memoMs1;
+  if (text === memoText2) return memoMs2;
   const ms = parseTimeUncached(text);
-  if (parsed.size >= PARSE_CACHE_MAX) parsed.clear();
-  parsed.set(text, ms);
+  memoText2 = memoText1;
+  memoMs2 = memoMs1;
+  memoText1 = text;
+  memoMs1 = ms;
   return ms;
 }
 
