@@ -202,20 +202,34 @@ export class Dispatcher {
   private async notify(group: AggregationGroup, snapshot: readonly FlushAlert[], now: number): Promise<boolean> {
     const { inhibitor, silences, timeIntervals } = this.deps;
     const route = group.route;
-    if (route.activeTimeIntervals.length > 0 && !inAnyInterval(timeIntervals, route.activeTimeIntervals, now)) return true;
-    if (route.muteTimeIntervals.length > 0 && inAnyInterval(timeIntervals, route.muteTimeIntervals, now)) return true;
-    const alerts: FlushAlert[] = [];
-    for (const f of snapshot) {
-      const labels = f.alert.labels;
-      if (inhibitor.inhibitedBy(labels, now) !== undefined) continue;
-      if (silences.mutedBy(labels, now).length > 0) continue;
-      alerts.push(f);
-    }
-    // A batch emptied by muting is not sent and leaves the notification log untouched.
-    if (alerts.length === 0) return true;
-
-    const integrations = this.deps.integrations.get(route.receiver) ?? [];
+    const integrations = this.deps.integrations.get(route.receiver) ?? NO_INTEGRATIONS;
     if (integrations.length === 0) return true;
+    const timeMuted =
+      (route.activeTimeIntervals.length > 0 && !inAnyInterval(timeIntervals, route.activeTimeIntervals, now)) ||
+      (route.muteTimeIntervals.length > 0 && inAnyInterval(timeIntervals, route.muteTimeIntervals, now));
+    const alerts: FlushAlert[] = [];
+    if (!timeMuted) {
+      for (const f of snapshot) {
+        const labels = f.alert.labels;
+        if (inhibitor.inhibitedBy(labels, now) !== undefined) continue;
+        if (silences.mutedBy(labels, now).length > 0) continue;
+        alerts.push(f);
+      }
+    }
+    if (alerts.length === 0) {
+      // A batch emptied by muting is not sent and leaves the notification log untouched (Alertmanager)...
+      // except that a page, once sent, always gets its resolve (alertmanager#226, #2754): integrations
+      // that keep an open incident on the other side close it when nothing unmuted is firing any more.
+      const closing = integrations.filter((i) => i.closesWhenMuted && i.sendResolved);
+      if (closing.length === 0) return true;
+      const resolvedOnly = snapshot.filter((f) => f.resolved);
+      const resolved = new Set(resolvedOnly.map((f) => f.alert.fingerprint));
+      const results = await Promise.all(
+        closing.map((i) => this.notifyIntegration(group, i, resolvedOnly, NOTHING_FIRING, resolved, now)),
+      );
+      return results.every(Boolean);
+    }
+
     const firing = new Set<string>();
     const resolved = new Set<string>();
     for (const f of alerts) (f.resolved ? resolved : firing).add(f.alert.fingerprint);
@@ -256,7 +270,9 @@ export class Dispatcher {
       // dedup stage forgets the firing set.
       toSend = firing.size === 0 ? [] : alerts.filter((f) => !f.resolved);
     }
-    if (toSend.length > 0) {
+    // A resolve for an incident whose alerts were muted carries no alerts but must still be sent.
+    const closeEmpty = toSend.length === 0 && reason === 'all alerts resolved' && integration.closesWhenMuted && integration.sendResolved;
+    if (toSend.length > 0 || closeEmpty) {
       const data = buildNotificationData({
         receiver: route.receiver,
         groupKey: group.key,
@@ -298,6 +314,9 @@ export class Dispatcher {
     }
   }
 }
+
+const NO_INTEGRATIONS: readonly Integration[] = [];
+const NOTHING_FIRING: ReadonlySet<string> = new Set();
 
 function allPresent(groups: readonly AggregationGroup[]): boolean {
   for (let i = 0; i < groups.length; i++) if (groups[i]!.removed) return false;

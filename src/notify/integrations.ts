@@ -17,6 +17,11 @@ export interface Integration {
   readonly sendResolved: boolean;
   /** 0 = unlimited. */
   readonly maxAlerts: number;
+  /**
+   * The destination keeps an open incident per group (PagerDuty): when every alert it was paged for is
+   * muted or resolved, it still gets its resolve, so nothing stays open on the other side.
+   */
+  readonly closesWhenMuted: boolean;
   request(d: NotificationData): OutboundRequest;
 }
 
@@ -29,6 +34,7 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
       index,
       sendResolved: c.sendResolved,
       maxAlerts: c.maxAlerts,
+      closesWhenMuted: false,
       request: (d) => ({
         receiver: r.name,
         integration: 'webhook',
@@ -47,6 +53,7 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
       index,
       sendResolved: c.sendResolved,
       maxAlerts: 0,
+      closesWhenMuted: true,
       request: (d) => ({
         receiver: r.name,
         integration: 'pagerduty',
@@ -65,6 +72,7 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
       index,
       sendResolved: c.sendResolved,
       maxAlerts: 0,
+      closesWhenMuted: false,
       request: (d) => ({
         receiver: r.name,
         integration: 'slack',
