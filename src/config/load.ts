@@ -114,7 +114,20 @@ const KNOWN: Readonly<Record<Section, readonly string[]>> = {
     'details',
     'http_config',
   ],
-  slack: ['api_url', 'api_url_file', 'channel', 'send_resolved', 'title', 'text', 'username', 'http_config'],
+  slack: [
+    'api_url',
+    'api_url_file',
+    'app_token',
+    'app_token_file',
+    'app_url',
+    'update_message',
+    'channel',
+    'send_resolved',
+    'title',
+    'text',
+    'username',
+    'http_config',
+  ],
   http_config: ['basic_auth', 'authorization', 'bearer_token', 'follow_redirects'],
   basic_auth: ['username', 'password'],
   authorization: ['type', 'credentials'],
@@ -829,18 +842,39 @@ function readPagerduty(L: Loader, node: Node | null, raw: Node, path: string, gl
   };
 }
 
+export const DEFAULT_SLACK_APP_URL = 'https://slack.com/api/chat.postMessage';
+
 function readSlack(L: Loader, node: Node | null, raw: Node, path: string, global: GlobalConfig): SlackConfig | undefined {
   const f = L.fields(node, path, 'slack', raw);
   if (!f) return undefined;
+  // Two ways to reach Slack, as in Alertmanager: an incoming-webhook URL (api_url; post only), or the
+  // Web API with a bot token (app_token; chat.postMessage, and chat.update with update_message).
+  const token = secretOrFile(L, f, 'app_token', path, 'string');
   const api = secretOrFile(L, f, 'api_url', path, 'url');
+  const appUrlEntry = f.get('app_url');
+  const appUrl = appUrlEntry ? readSecretUrl(L, appUrlEntry) : DEFAULT_SLACK_APP_URL;
+  const updateMessage = L.bool(f.get('update_message')) ?? false;
   let apiUrl = api.value;
-  if (api.missing) {
+  if (token.value !== undefined) {
+    if (!api.missing) L.error(node ?? raw, path, 'set either api_url (incoming webhook) or app_token (Web API bot token), not both');
+    apiUrl = appUrl;
+  } else if (api.missing) {
     apiUrl = global.slackApiUrl;
     if (apiUrl === undefined) {
-      L.error(node ?? raw, path, 'no Slack API URL: set api_url or api_url_file here, or global.slack_api_url or global.slack_api_url_file');
+      L.error(
+        node ?? raw,
+        path,
+        'no Slack destination: set app_token (bot token), or api_url or api_url_file here, or global.slack_api_url or global.slack_api_url_file',
+      );
     }
   }
+  if (updateMessage && token.value === undefined) {
+    L.error(L.at(f.get('update_message')!), `${path}.update_message`, 'update_message needs app_token: incoming webhooks cannot edit messages');
+  }
   const channel = L.optStr(f.get('channel'));
+  if (token.value !== undefined && channel === undefined) {
+    L.error(node ?? raw, path, 'app_token needs channel: the Web API posts to a named channel');
+  }
   const title = L.optStr(f.get('title'));
   const text = L.optStr(f.get('text'));
   const username = L.optStr(f.get('username'));
@@ -849,6 +883,8 @@ function readSlack(L: Loader, node: Node | null, raw: Node, path: string, global
   if (apiUrl === undefined) return undefined;
   return {
     apiUrl,
+    ...(token.value !== undefined ? { appToken: token.value } : {}),
+    updateMessage,
     ...(channel !== undefined ? { channel } : {}),
     sendResolved,
     ...(title !== undefined ? { title } : {}),

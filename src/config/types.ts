@@ -92,8 +92,15 @@ export interface PagerdutyConfig {
 }
 
 export interface SlackConfig {
-  /** Incoming-webhook URL or Web API base (`api_url` / `api_url_file` / global). Secret: never log. */
+  /**
+   * Where messages are posted: the incoming-webhook URL (`api_url` / `api_url_file` / global), or, with
+   * `appToken`, the Web API `chat.postMessage` URL (`app_url`). Secret: never log.
+   */
   readonly apiUrl: string;
+  /** Bot token for the Web API (`app_token` / `app_token_file`). Secret: never log. */
+  readonly appToken?: string;
+  /** Edit the group's message with `chat.update` on every change, with a threaded timeline (needs appToken). */
+  readonly updateMessage: boolean;
   readonly channel?: string;
   /** Default false, as in Alertmanager. */
   readonly sendResolved: boolean;

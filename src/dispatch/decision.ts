@@ -17,6 +17,16 @@ export interface LogEntry {
   readonly resolved: ReadonlySet<string>;
   /** When it was sent (epoch ms). */
   readonly timestamp: number;
+  /**
+   * What the destination told us to remember (Alertmanager's nflog `receiver_data`): for Slack's Web API
+   * the channel id and message ts, so later notifications edit the same message.
+   */
+  readonly receiverData?: ReceiverData;
+}
+
+export interface ReceiverData {
+  readonly channel: string;
+  readonly ts: string;
 }
 
 export interface DecisionInput {

@@ -19,7 +19,7 @@ import { groupLabelsFor, matchRoutes, type Route } from '../route/routeTree.js';
 import type { SilenceRegistry } from '../route/silences.js';
 import { isActiveAt, type TimeInterval } from '../route/timeIntervals.js';
 import type { Clock, TimerHandle } from '../state/clock.js';
-import { notifyReason } from './decision.js';
+import { type LogEntry, notifyReason } from './decision.js';
 import { logKey, type NotificationLogPort } from './notificationLog.js';
 
 export const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -255,8 +255,9 @@ export class Dispatcher {
       key = logKey(group.key, route.receiver, integration.kind, integration.index);
       group.logKeys.set(integration, key);
     }
+    const entry = nflog.get(key);
     const reason = notifyReason({
-      entry: nflog.get(key),
+      entry,
       firing,
       resolved,
       sendResolved: integration.sendResolved,
@@ -270,6 +271,7 @@ export class Dispatcher {
       // dedup stage forgets the firing set.
       toSend = firing.size === 0 ? [] : alerts.filter((f) => !f.resolved);
     }
+    let receiverData = entry?.receiverData;
     // A resolve for an incident whose alerts were muted carries no alerts but must still be sent.
     const closeEmpty = toSend.length === 0 && reason === 'all alerts resolved' && integration.closesWhenMuted && integration.sendResolved;
     if (toSend.length > 0 || closeEmpty) {
@@ -282,12 +284,23 @@ export class Dispatcher {
         reason,
         maxAlerts: integration.maxAlerts,
       });
-      const started = clock.now();
-      const result = await this.deps.transport.send(integration.request(data), now + route.groupIntervalMs);
-      this.deps.observer?.onDelivery?.(integration, result, (clock.now() - started) / 1000);
-      if (!result.ok) return false;
+      const deadline = now + route.groupIntervalMs;
+      const requests = integration.requests(data, entry?.receiverData);
+      for (let i = 0; i < requests.length; i++) {
+        const started = clock.now();
+        const result = await this.deps.transport.send(requests[i]!, deadline);
+        this.deps.observer?.onDelivery?.(integration, result, (clock.now() - started) / 1000);
+        // The first request is the notification; later ones (a threaded timeline reply) are best effort.
+        if (i === 0) {
+          if (!result.ok) return false;
+          receiverData = integration.receiverData?.(result.response, entry?.receiverData);
+        }
+      }
     }
-    nflog.log(key, { firing, resolved, timestamp: clock.now() }, clock.now() + NFLOG_RETENTION_MS);
+    const logged: LogEntry = receiverData
+      ? { firing, resolved, timestamp: clock.now(), receiverData }
+      : { firing, resolved, timestamp: clock.now() };
+    nflog.log(key, logged, clock.now() + NFLOG_RETENTION_MS);
     return true;
   }
 

@@ -1,12 +1,13 @@
 /**
  * A receiver's integrations, built once per configuration: each knows its kind, its position among the
  * receiver's configs of that kind, whether it sends resolved alerts, and how to turn the notification
- * data into an outbound request.
+ * data into outbound requests (usually one; a Slack message update is an edit plus a threaded reply).
  */
-import type { HttpClientConfig, ReceiverConfig } from '../config/types.js';
+import type { HttpClientConfig, ReceiverConfig, SlackConfig } from '../config/types.js';
+import type { ReceiverData } from '../dispatch/decision.js';
 import type { NotificationData } from './data.js';
 import { buildPagerdutyBody } from './pagerduty/payload.js';
-import { buildSlackBody } from './slack/payload.js';
+import { buildSlackBody, buildSlackTimelineReply } from './slack/payload.js';
 import type { IntegrationKind, OutboundRequest } from './transport.js';
 import { buildWebhookBody } from './webhook/payload.js';
 
@@ -22,12 +23,19 @@ export interface Integration {
    * muted or resolved, it still gets its resolve, so nothing stays open on the other side.
    */
   readonly closesWhenMuted: boolean;
-  request(d: NotificationData): OutboundRequest;
+  /**
+   * The requests for one notification, sent in order; the first one's success decides. `prior` is what
+   * the destination answered to the group's earlier notification (a Slack message to edit), if any.
+   */
+  requests(d: NotificationData, prior: ReceiverData | undefined): OutboundRequest[];
+  /** What to remember from the first request's answer, for the next notification of the group. */
+  receiverData?(response: Readonly<Record<string, unknown>> | undefined, prior: ReceiverData | undefined): ReceiverData | undefined;
 }
 
 export function buildIntegrations(r: ReceiverConfig): Integration[] {
   const out: Integration[] = [];
-  r.webhookConfigs.forEach((c, index) =>
+  r.webhookConfigs.forEach((c, index) => {
+    const headers = authHeaders(c.httpConfig);
     out.push({
       receiver: r.name,
       kind: 'webhook',
@@ -35,18 +43,13 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
       sendResolved: c.sendResolved,
       maxAlerts: c.maxAlerts,
       closesWhenMuted: false,
-      request: (d) => ({
-        receiver: r.name,
-        integration: 'webhook',
-        index,
-        url: c.url,
-        headers: authHeaders(c.httpConfig),
-        body: buildWebhookBody(d),
-        timeoutMs: c.timeoutMs,
-      }),
-    }),
-  );
-  r.pagerdutyConfigs.forEach((c, index) =>
+      requests: (d) => [
+        { receiver: r.name, integration: 'webhook', index, url: c.url, headers, body: buildWebhookBody(d), timeoutMs: c.timeoutMs },
+      ],
+    });
+  });
+  r.pagerdutyConfigs.forEach((c, index) => {
+    const headers = authHeaders(c.httpConfig);
     out.push({
       receiver: r.name,
       kind: 'pagerduty',
@@ -54,37 +57,49 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
       sendResolved: c.sendResolved,
       maxAlerts: 0,
       closesWhenMuted: true,
-      request: (d) => ({
-        receiver: r.name,
-        integration: 'pagerduty',
-        index,
-        url: c.url,
-        headers: authHeaders(c.httpConfig),
-        body: buildPagerdutyBody(d, c),
-        timeoutMs: 0,
-      }),
-    }),
-  );
-  r.slackConfigs.forEach((c, index) =>
-    out.push({
-      receiver: r.name,
-      kind: 'slack',
-      index,
-      sendResolved: c.sendResolved,
-      maxAlerts: 0,
-      closesWhenMuted: false,
-      request: (d) => ({
-        receiver: r.name,
-        integration: 'slack',
-        index,
-        url: c.apiUrl,
-        headers: authHeaders(c.httpConfig),
-        body: buildSlackBody(d, c),
-        timeoutMs: 0,
-      }),
-    }),
-  );
+      requests: (d) => [
+        { receiver: r.name, integration: 'pagerduty', index, url: c.url, headers, body: buildPagerdutyBody(d, c), timeoutMs: 0 },
+      ],
+    });
+  });
+  r.slackConfigs.forEach((c, index) => out.push(slackIntegration(r.name, c, index)));
   return out;
+}
+
+function slackIntegration(receiver: string, c: SlackConfig, index: number): Integration {
+  const headers = c.appToken ? { authorization: `Bearer ${c.appToken}` } : authHeaders(c.httpConfig);
+  const request = (url: string, body: unknown): OutboundRequest => ({
+    receiver,
+    integration: 'slack',
+    index,
+    url,
+    headers,
+    body,
+    timeoutMs: 0,
+  });
+  const updateUrl = c.apiUrl.replace(/chat\.postMessage$/, 'chat.update');
+  const editable = c.appToken !== undefined && c.updateMessage;
+  return {
+    receiver,
+    kind: 'slack',
+    index,
+    sendResolved: c.sendResolved,
+    maxAlerts: 0,
+    closesWhenMuted: false,
+    requests: (d, prior) => {
+      // A group that starts over (first notification after everything resolved) gets a new message.
+      if (!editable || !prior || d.reason === 'first notification') return [request(c.apiUrl, buildSlackBody(d, c))];
+      const edit = { ...buildSlackBody(d, c), channel: prior.channel, ts: prior.ts };
+      return [request(updateUrl, edit), request(c.apiUrl, buildSlackTimelineReply(d, prior))];
+    },
+    receiverData: editable
+      ? (response, prior) => {
+          const channel = response?.channel;
+          const ts = response?.ts;
+          return typeof channel === 'string' && typeof ts === 'string' ? { channel, ts } : prior;
+        }
+      : undefined,
+  };
 }
 
 function authHeaders(h: HttpClientConfig | undefined): Record<string, string> {

@@ -20,7 +20,8 @@ export interface OutboundRequest {
 }
 
 export type DeliveryResult =
-  | { readonly ok: true; readonly attempts: number }
+  /** `response`: what the destination answered when the caller needs it (Slack Web API: channel and ts). */
+  | { readonly ok: true; readonly attempts: number; readonly response?: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly attempts: number; readonly retriable: boolean; readonly reason: string };
 
 export interface Transport {
@@ -40,6 +41,7 @@ export class RecordingTransport implements Transport {
 
   send(req: OutboundRequest): Promise<DeliveryResult> {
     this.count++;
+    const response = recordedResponse(req, this.now(), this.count);
     this.write(
       JSON.stringify({
         at: this.formatAt(this.now()),
@@ -49,8 +51,20 @@ export class RecordingTransport implements Transport {
         body: req.body,
       }),
     );
-    return RECORDED;
+    return response ? Promise.resolve({ ok: true, attempts: 1, response }) : RECORDED;
   }
 }
 
 const RECORDED: Promise<DeliveryResult> = Promise.resolve({ ok: true, attempts: 1 });
+
+/**
+ * The recorder answers Slack Web API posts the way Slack would (a channel and a message ts), so replay
+ * exercises the same chat.update path as live delivery. The ts is derived from the virtual time and a
+ * counter, so output stays deterministic.
+ */
+export function recordedResponse(req: OutboundRequest, now: number, seq: number): Readonly<Record<string, unknown>> | undefined {
+  if (req.integration !== 'slack') return undefined;
+  const body = req.body as { channel?: string; ts?: string };
+  const ts = body.ts ?? `${Math.floor(now / 1000)}.${String(seq).padStart(6, '0')}`;
+  return { ok: true, channel: body.channel, ts };
+}

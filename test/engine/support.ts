@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Alert } from '../../src/domain/alert.js';
 import { fingerprint } from '../../src/domain/labels.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { DeliveryResult, OutboundRequest, Transport } from '../../src/notify/transport.js';
+import { type DeliveryResult, type OutboundRequest, recordedResponse, type Transport } from '../../src/notify/transport.js';
 import { VirtualClock } from '../../src/state/clock.js';
 
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -31,7 +31,8 @@ export class CapturingTransport implements Transport {
       return { ok: false, attempts: 1, retriable: true, reason: 'webhook answered HTTP 503' };
     }
     this.sent.push({ at: this.clock.now() - T0, req, body: req.body as Sent['body'] });
-    return { ok: true, attempts: 1 };
+    const response = recordedResponse(req, this.clock.now(), this.sent.length);
+    return response ? { ok: true, attempts: 1, response } : { ok: true, attempts: 1 };
   }
 }
 

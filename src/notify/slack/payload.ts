@@ -4,6 +4,7 @@
  * with `chat.postMessage` alike.
  */
 import type { SlackConfig } from '../../config/types.js';
+import type { ReceiverData } from '../../dispatch/decision.js';
 import { type NotificationData, defaultSubject } from '../data.js';
 import { truncate } from '../pagerduty/payload.js';
 
@@ -36,4 +37,19 @@ export function buildSlackBody(d: NotificationData, cfg: SlackConfig): Record<st
   if (cfg.channel !== undefined) body.channel = cfg.channel;
   if (cfg.username !== undefined) body.username = cfg.username;
   return body;
+}
+
+/** A threaded reply under the group's message: one line of the timeline, saying what changed. */
+export function buildSlackTimelineReply(d: NotificationData, prior: ReceiverData): Record<string, unknown> {
+  const firing = d.alerts.filter((a) => a.status === 'firing').length;
+  const resolved = d.alerts.length - firing;
+  const line =
+    d.reason === 'all alerts resolved'
+      ? `Resolved: all ${resolved} alert${resolved === 1 ? '' : 's'}`
+      : `${capitalize(d.reason)}: ${firing} firing, ${resolved} resolved`;
+  return { channel: prior.channel, thread_ts: prior.ts, text: truncate(line, SLACK_SECTION_MAX) };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
