@@ -220,7 +220,7 @@ describe('values and defaults', () => {
     const r = c.receivers[0]!;
     expect(r.webhookConfigs).toEqual([{ url: 'http://hook.example/x', sendResolved: true, maxAlerts: 0, timeoutMs: 0 }]);
     expect(r.pagerdutyConfigs[0]).toMatchObject({ url: 'https://events.pagerduty.com/v2/enqueue', sendResolved: true, client: 'alertsift', clientUrl: '', severity: 'error' });
-    expect(r.slackConfigs).toEqual([{ apiUrl: 'https://hooks.slack.example/T/B/X', sendResolved: false }]);
+    expect(r.slackConfigs).toEqual([{ apiUrl: 'https://hooks.slack.example/T/B/X', sendResolved: false, updateMessage: false }]);
     expect(c.inhibitRules).toEqual([]);
     expect(c.timeIntervals.size).toBe(0);
     expect(c.file).toBe('c.yml');
@@ -350,6 +350,7 @@ describe('values and defaults', () => {
     });
     expect(r!.slackConfigs[0]).toEqual({
       apiUrl: 'https://hooks.slack.example/global',
+      updateMessage: false,
       channel: '#alerts',
       sendResolved: true,
       title: 'T',
@@ -605,7 +606,11 @@ describe('errors: every kind, with its line', () => {
       'Slack without any API URL',
       y('route: {receiver: default}', 'receivers:', '- name: default', '  slack_configs:', '  - channel: "#x"', '    color: red'),
       [
-        [5, 'receivers[0].slack_configs[0]', 'no Slack API URL: set api_url or api_url_file here, or global.slack_api_url or global.slack_api_url_file'],
+        [
+          5,
+          'receivers[0].slack_configs[0]',
+          'no Slack destination: set app_token (bot token), or api_url or api_url_file here, or global.slack_api_url or global.slack_api_url_file',
+        ],
         [6, 'receivers[0].slack_configs[0]', '"color" is not supported by alertsift'],
       ],
     ],
