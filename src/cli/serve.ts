@@ -9,7 +9,7 @@ import { Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
 import { registerInbox } from '../intake/http/inbox.js';
 import { buildServer } from '../intake/http/server.js';
-import { HttpTransport } from '../notify/httpTransport.js';
+import { createLiveTransport } from '../notify/live.js';
 import { WallClock } from '../state/clock.js';
 
 export interface ServeOptions {
@@ -36,7 +36,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     config: loaded.config,
     configText: opts.configText,
     clock,
-    transport: new HttpTransport({ now: () => clock.now() }),
+    transport: createLiveTransport({ clock, logger }),
     externalURL,
     observer: metrics.dispatchObserver(),
     loadConfig: async () => {

@@ -4,6 +4,7 @@
  * it a virtual clock and a recorder. State that must survive a reload (alerts, silences, the
  * notification log) lives outside the per-configuration parts, which are rebuilt on reload.
  */
+import { redactConfigText } from '../config/redact.js';
 import type { Config } from '../config/types.js';
 import type { Alert } from '../domain/alert.js';
 import { compareLabelSets } from '../domain/labels.js';
@@ -275,7 +276,7 @@ export class Engine implements EnginePort {
     return {
       cluster: { status: 'disabled', peers: [] },
       versionInfo: { version: '0.1.0', branch: 'main', revision: 'unknown', goVersion: process.version },
-      config: { original: this.configText },
+      config: { original: redactConfigText(this.configText) },
       uptime: formatTime(this.startedAt) + ` (${seconds}s)`,
     };
   }

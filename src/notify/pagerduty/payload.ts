@@ -23,9 +23,75 @@ export function truncate(text: string, max: number): string {
   return text.slice(0, max - 1) + '…';
 }
 
+/**
+ * PagerDuty severity from the alerts' common `severity` label, mapping the words rule authors use
+ * (kube-prometheus, Wikimedia and awesome-prometheus-alerts use critical/warning/info, page/task,
+ * high/medium/low…); anything else falls back to the configured severity (default `error`).
+ */
+const SEVERITY_WORDS: Readonly<Record<string, string>> = {
+  critical: 'critical',
+  page: 'critical',
+  p1: 'critical',
+  error: 'error',
+  high: 'error',
+  major: 'error',
+  p2: 'error',
+  warning: 'warning',
+  warn: 'warning',
+  medium: 'warning',
+  minor: 'warning',
+  task: 'warning',
+  ticket: 'warning',
+  p3: 'warning',
+  info: 'info',
+  low: 'info',
+  none: 'info',
+  p4: 'info',
+  p5: 'info',
+};
+
+export function pagerdutySeverity(d: NotificationData, configured: string): string {
+  const label = d.commonLabels.severity?.toLowerCase();
+  if (label !== undefined) {
+    const mapped = SEVERITY_WORDS[label];
+    if (mapped) return mapped;
+  }
+  return PD_SEVERITIES.has(configured) ? configured : 'error';
+}
+
+/** An `acknowledge` event for an open PagerDuty alert (payload not needed). */
+export function buildPagerdutyAcknowledge(groupKey: string, cfg: PagerdutyConfig): Record<string, unknown> {
+  return { routing_key: cfg.routingKey, dedup_key: groupDedupKey(groupKey), event_action: 'acknowledge' };
+}
+
+export interface ChangeEventInput {
+  summary: string;
+  /** epoch ms */
+  timestamp: number;
+  source?: string;
+  details?: Record<string, unknown>;
+  links?: { href: string; text?: string }[];
+}
+
+/**
+ * A PagerDuty change event (`POST /v2/change/enqueue`): deploys, model rollouts and config pushes, shown
+ * beside incidents. Change events never open incidents. The URL is the alert URL's sibling.
+ */
+export function buildPagerdutyChangeEvent(change: ChangeEventInput, cfg: PagerdutyConfig): { url: string; body: Record<string, unknown> } {
+  const payload: Record<string, unknown> = {
+    summary: truncate(change.summary, PD_SUMMARY_MAX),
+    timestamp: new Date(change.timestamp).toISOString(),
+  };
+  if (change.source !== undefined) payload.source = change.source;
+  if (change.details !== undefined) payload.custom_details = change.details;
+  const body: Record<string, unknown> = { routing_key: cfg.routingKey, payload };
+  if (change.links && change.links.length > 0) body.links = change.links;
+  return { url: cfg.url.replace(/\/v2\/enqueue$/, '/v2/change/enqueue'), body };
+}
+
 export function buildPagerdutyBody(d: NotificationData, cfg: PagerdutyConfig): Record<string, unknown> {
   const dedupKey = groupDedupKey(d.groupKey);
-  const severity = PD_SEVERITIES.has(d.commonLabels.severity ?? '') ? d.commonLabels.severity! : cfg.severity;
+  const severity = pagerdutySeverity(d, cfg.severity);
   const links: { href: string; text: string }[] = [];
   const runbooks = new Set<string>();
   for (const a of d.alerts) {

@@ -1,0 +1,113 @@
+/**
+ * Live delivery to local PagerDuty and Slack stand-ins that check every body against the vendor's rules:
+ * the engine on the wall clock, real HTTP, scripted 429/500 answers.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { Engine } from '../../src/engine/engine.js';
+import { EngineMetrics } from '../../src/engine/metrics.js';
+import { buildServer } from '../../src/intake/http/server.js';
+import { createLiveTransport } from '../../src/notify/live.js';
+import { WallClock } from '../../src/state/clock.js';
+import { startPagerduty, startSlack, type VendorServer } from '../support/vendorServers.js';
+
+const ROUTING_KEY = 'e93facc04764012d7bfb002500d5d1a6';
+const BOT_TOKEN = 'xoxb-test-token';
+const WEBHOOK_SECRET = 'T000/B000/XXXXsecretXXXX';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function setup() {
+  const pd = await startPagerduty();
+  const slack = await startSlack(BOT_TOKEN);
+  closers.push(() => pd.close(), () => slack.close());
+  const yaml = `
+route: {receiver: oncall, group_by: [alertname], group_wait: 200ms, group_interval: 600ms, repeat_interval: 1h}
+receivers:
+- name: oncall
+  pagerduty_configs:
+  - routing_key: ${ROUTING_KEY}
+    url: ${pd.url}/v2/enqueue
+  slack_configs:
+  - app_token: ${BOT_TOKEN}
+    app_url: ${slack.url}/api/chat.postMessage
+    channel: C024BE91L
+    update_message: true
+    send_resolved: true
+  - api_url: ${slack.url}/services/${WEBHOOK_SECRET}
+    send_resolved: true
+`;
+  const parsed = parseConfig(yaml, 'vendors.yml');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const logs: string[] = [];
+  const logger = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
+  const clock = new WallClock();
+  const metrics = new EngineMetrics({ defaultMetrics: false });
+  const engine = new Engine({
+    config: parsed.config,
+    clock,
+    transport: createLiveTransport({ clock, logger }),
+    externalURL: 'http://alertsift.test',
+    observer: metrics.dispatchObserver(),
+  });
+  const app = buildServer({ engine, metrics, logger });
+  closers.push(async () => {
+    await app.close();
+    await engine.stop();
+    clock.stopAll();
+  });
+  const post = (alerts: unknown) =>
+    app.inject({ method: 'POST', url: '/api/v2/alerts', payload: JSON.stringify(alerts), headers: { 'content-type': 'application/json' } });
+  return { pd, slack, engine, app, post, logs, metrics };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const noViolations = (...servers: VendorServer[]) => expect(servers.flatMap((s) => s.violations)).toEqual([]);
+
+describe('delivery to PagerDuty and Slack (local stand-ins checking the vendor rules)', () => {
+  it('trigger, retries through 429 and 500, then resolve after a silence; Slack message edited in place', async () => {
+    const { pd, slack, engine, post, logs, app } = await setup();
+    pd.script.push({ status: 429, headers: { 'retry-after': '0' } }, { status: 500 });
+    const startsAt = new Date(Date.now() - 1000).toISOString();
+    expect((await post([{ labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db-1' }, annotations: { runbook_url: 'https://runbooks/disk' }, startsAt }])).statusCode).toBe(200);
+    await sleep(1500);
+    const triggers = pd.received.filter((r) => r.body.event_action === 'trigger');
+    expect(triggers).toHaveLength(1);
+    const trig = triggers[0]!.body as { dedup_key: string; payload: { severity: string; summary: string; custom_details: Record<string, unknown> }; links: unknown[] };
+    expect(trig.payload.severity).toBe('critical');
+    expect(trig.payload.custom_details).toMatchObject({ incident_id: trig.dedup_key });
+    expect((trig.payload.custom_details.alerts as unknown[]).length).toBe(1);
+    expect(trig.links).toContainEqual({ href: 'https://runbooks/disk', text: 'Runbook' });
+
+    engine.upsertSilence({ matchers: [{ name: 'alertname', type: '=', value: 'DiskFull' }], startsAt: Date.now(), endsAt: Date.now() + 60_000, createdBy: 't', comment: 'c' });
+    await post([{ labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db-1' }, startsAt, endsAt: new Date().toISOString() }]);
+    await sleep(1500);
+    const actions = pd.received.map((r) => r.body.event_action);
+    expect(actions).toEqual(['trigger', 'resolve']);
+    expect(pd.received[1]!.body.dedup_key).toBe(trig.dedup_key);
+
+    const web = slack.received.filter((r) => r.path.startsWith('/api/'));
+    expect(web[0]!.path).toBe('/api/chat.postMessage');
+    expect(slack.received.some((r) => r.path.startsWith('/services/'))).toBe(true);
+    noViolations(pd, slack);
+
+    // Secrets never appear in logs, metrics or API output.
+    const everything = logs.join('\n') + (await app.inject({ url: '/metrics' })).body + (await app.inject({ url: '/api/v2/status' })).body;
+    for (const secret of [ROUTING_KEY, BOT_TOKEN, WEBHOOK_SECRET]) expect(everything).not.toContain(secret);
+  });
+
+  it('a refused connection and a fatal 400 are reported without the secrets', async () => {
+    const { pd, post, logs, metrics } = await setup();
+    pd.script.push({ status: 400, body: '{"status":"invalid event"}' });
+    await post([{ labels: { alertname: 'X' } }]);
+    await sleep(1200);
+    const exposition = await metrics.exposition();
+    expect(exposition).toMatch(/alertsift_notifications_failed_total\{receiver="oncall",integration="pagerduty"/);
+    for (const secret of [ROUTING_KEY, BOT_TOKEN, WEBHOOK_SECRET]) expect(logs.join('\n')).not.toContain(secret);
+  });
+});
