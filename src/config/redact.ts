@@ -23,9 +23,8 @@ export function redactConfigText(text: string): string {
   visit(doc, {
     Pair(_key, pair) {
       if (!isPair(pair) || !isScalar(pair.key) || !SECRET_KEYS.has(String(pair.key.value))) return;
-      if (isScalar(pair.value) || (pair.value !== null && !isMap(pair.value))) {
-        return doc.createPair(pair.key, '<secret>');
-      }
+      if (isScalar(pair.value)) pair.value.value = '<secret>';
+      else if (pair.value !== null && !isMap(pair.value)) pair.value = doc.createNode('<secret>');
       return undefined;
     },
   });
