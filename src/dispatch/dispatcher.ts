@@ -20,6 +20,7 @@ import type { SilenceRegistry } from '../route/silences.js';
 import { isActiveAt, type TimeInterval } from '../route/timeIntervals.js';
 import type { Clock, TimerHandle } from '../state/clock.js';
 import { type LogEntry, notifyReason } from './decision.js';
+import type { DeliveryLog } from './deliveryLog.js';
 import { logKey, type NotificationLogPort } from './notificationLog.js';
 
 export const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -41,6 +42,7 @@ export interface DispatcherDeps {
   readonly transport: Transport;
   readonly externalURL: string;
   readonly observer?: DispatchObserver;
+  readonly deliveryLog?: DeliveryLog;
 }
 
 export class AggregationGroup {
@@ -290,6 +292,19 @@ export class Dispatcher {
         const started = clock.now();
         const result = await this.deps.transport.send(requests[i]!, deadline);
         this.deps.observer?.onDelivery?.(integration, result, (clock.now() - started) / 1000);
+        this.deps.deliveryLog?.record({
+          at: clock.now(),
+          receiver: route.receiver,
+          integration: integration.kind,
+          index: integration.index,
+          groupKey: group.key,
+          reason: i === 0 ? reason : `${reason} (follow-up)`,
+          outcome: result.ok ? 'delivered' : 'failed',
+          attempts: result.attempts,
+          ...(result.ok ? {} : { error: result.reason }),
+          firing: data.alerts.length - data.alerts.filter((a) => a.status === 'resolved').length,
+          resolved: data.alerts.filter((a) => a.status === 'resolved').length,
+        });
         // The first request is the notification; later ones (a threaded timeline reply) are best effort.
         if (i === 0) {
           if (!result.ok) return false;

@@ -10,6 +10,7 @@ import type { Alert } from '../domain/alert.js';
 import { compareLabelSets } from '../domain/labels.js';
 import { formatTime } from '../domain/time.js';
 import { Dispatcher, type DispatchObserver } from '../dispatch/dispatcher.js';
+import { DeliveryLog, type DeliveryRecord } from '../dispatch/deliveryLog.js';
 import { MemoryNotificationLog, type NotificationLogPort } from '../dispatch/notificationLog.js';
 import { buildIntegrations, type Integration } from '../notify/integrations.js';
 import type { Transport } from '../notify/transport.js';
@@ -63,6 +64,8 @@ export class Engine implements EnginePort {
   readonly store: AlertStorePort;
   readonly nflog: NotificationLogPort;
   readonly silences: SilenceRegistry;
+  /** What was sent where, every attempt and outcome (bounded). */
+  readonly deliveryLog = new DeliveryLog();
   private compiled: Compiled;
   private configText: string;
   private gcTimer: TimerHandle | undefined;
@@ -147,6 +150,7 @@ export class Engine implements EnginePort {
       transport: this.opts.transport,
       externalURL: this.opts.externalURL,
       observer: this.opts.observer,
+      deliveryLog: this.deliveryLog,
     });
     return { config, route, integrations, inhibitor, dispatcher };
   }
@@ -269,6 +273,10 @@ export class Engine implements EnginePort {
 
   expireSilence(id: string) {
     return this.silences.expire(id, this.now());
+  }
+
+  recentDeliveries(limit?: number): DeliveryRecord[] {
+    return this.deliveryLog.recent(limit);
   }
 
   status(): StatusView {

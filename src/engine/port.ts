@@ -4,6 +4,7 @@
  */
 import type { Alert } from '../domain/alert.js';
 import type { Labels } from '../domain/labels.js';
+import type { DeliveryRecord } from '../dispatch/deliveryLog.js';
 import type { Matcher } from '../route/matchers.js';
 
 export interface EnginePort {
@@ -28,6 +29,8 @@ export interface EnginePort {
   /** `POST /-/reload`: re-reads the configuration file; keeps state and the notification log. */
   reload(): Promise<{ ok: true } | { ok: false; errors: string[] }>;
   status(): StatusView;
+  /** `GET /api/v1/notifications`: recent deliveries, newest last, without secrets. */
+  recentDeliveries?(limit?: number): DeliveryRecord[];
 }
 
 export interface AlertQuery {

@@ -96,8 +96,21 @@ describe('delivery to PagerDuty and Slack (local stand-ins checking the vendor r
     expect(slack.received.some((r) => r.path.startsWith('/services/'))).toBe(true);
     noViolations(pd, slack);
 
+    // Every delivery is in the delivery log, with attempts and outcome.
+    const deliveries = (await app.inject({ url: '/api/v1/notifications' })).json() as { integration: string; outcome: string; attempts: number; reason: string }[];
+    const pdDeliveries = deliveries.filter((d) => d.integration === 'pagerduty');
+    expect(pdDeliveries.map((d) => [d.outcome, d.reason])).toEqual([
+      ['delivered', 'first notification'],
+      ['delivered', 'all alerts resolved'],
+    ]);
+    expect(pdDeliveries[0]!.attempts).toBe(3); // 429, 500, then 202
+
     // Secrets never appear in logs, metrics or API output.
-    const everything = logs.join('\n') + (await app.inject({ url: '/metrics' })).body + (await app.inject({ url: '/api/v2/status' })).body;
+    const everything =
+      logs.join('\n') +
+      (await app.inject({ url: '/metrics' })).body +
+      (await app.inject({ url: '/api/v2/status' })).body +
+      JSON.stringify(deliveries);
     for (const secret of [ROUTING_KEY, BOT_TOKEN, WEBHOOK_SECRET]) expect(everything).not.toContain(secret);
   });
 

@@ -230,6 +230,18 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.get('/api/v2/status', async (_request, reply) => reply.send(engine.status()));
 
+  // alertsift's own: what was delivered where, every attempt and outcome (secrets never included).
+  app.get<{ Querystring: Query }>('/api/v1/notifications', async (request, reply) => {
+    const raw = request.query.limit;
+    const limit = raw === undefined ? 100 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      markBad(request, 'invalid_query');
+      return sendApiError(reply, 400, 'limit must be an integer from 1 to 1000');
+    }
+    const records = engine.recentDeliveries?.(limit) ?? [];
+    return reply.send(records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })));
+  });
+
   app.get('/-/healthy', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
 
   app.get('/-/ready', async (_request, reply) =>
