@@ -36,3 +36,17 @@ describe('label set printing and order', () => {
     expect(compareLabelSets({ a: '1' }, { a: '1' })).toBe(0);
   });
 });
+
+describe('fingerprint implementations agree', () => {
+  it('WebAssembly and JavaScript give the same hash, including non-ASCII and large sets', async () => {
+    const { fingerprintJs } = await import('../../src/domain/labels.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 40 })), (labels) => {
+        expect(fingerprint(labels)).toBe(fingerprintJs(labels));
+      }),
+    );
+    const huge = { big: 'x'.repeat(70_000), alertname: 'A' };
+    expect(fingerprint(huge)).toBe(fingerprintJs(huge));
+  });
+});
