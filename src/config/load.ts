@@ -12,8 +12,8 @@
  * names the field that is wrong, not its value. YAML syntax messages are reduced to their first line for
  * the same reason (the library would otherwise quote the source line).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { LABEL_NAME_RE } from '../domain/labels.js';
@@ -25,8 +25,10 @@ import {
   type Matcher,
 } from '../route/matchers.js';
 import { parseTimeInterval, type TimeInterval } from '../route/timeIntervals.js';
+import { TemplateError, TemplateSet } from '../notify/template/index.js';
 import { parseDuration, parseGoDuration } from './duration.js';
 import type {
+  TemplateFile,
   Config,
   GlobalConfig,
   HttpClientConfig,
@@ -80,7 +82,7 @@ type Section =
   | 'time_interval';
 
 const KNOWN: Readonly<Record<Section, readonly string[]>> = {
-  top: ['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals'],
+  top: ['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals', 'templates'],
   global: ['resolve_timeout', 'pagerduty_url', 'slack_api_url', 'slack_api_url_file', 'http_config'],
   route: [
     'receiver',
@@ -155,7 +157,7 @@ interface Refusal {
  * configuration that relies on them would silently lose notifications). A trailing `*` matches a prefix.
  */
 const NOT_SUPPORTED: Readonly<Record<Section, Readonly<Record<string, Refusal | undefined>>>> = {
-  top: { templates: { note: 'notification templates' }, tracing: undefined },
+  top: { tracing: undefined },
   global: {
     'smtp_*': { note: 'email notifications' },
     'opsgenie_*': undefined,
@@ -310,6 +312,8 @@ interface ReadOpts {
 
 class Loader {
   readonly errors: ConfigError[] = [];
+  /** Alertmanager's default templates plus the files named by `templates:`; templated fields compile against it. */
+  templates: TemplateSet = new TemplateSet();
   readonly receiverRefs: Ref[] = [];
   readonly intervalRefs: Ref[] = [];
 
@@ -430,6 +434,26 @@ class Loader {
     if (isScalar(v)) return scalarText(v);
     this.error(v, e.path, `expected a string, got ${this.got(v, opts.secret)}`);
     return undefined;
+  }
+
+  /**
+   * A templated string field (Go text/template, as in Alertmanager): compiled here so that a syntax error
+   * or an undefined template is reported with the field's line; absence or emptiness means "not set".
+   */
+  optTemplate(e: Entry | undefined): string | undefined {
+    const s = this.optStr(e);
+    if (s === undefined || !e) return s;
+    try {
+      const t = this.templates.compile(s, e.path);
+      for (const name of t.undefinedTemplates()) this.error(this.at(e), e.path, `template "${name}" is not defined`);
+    } catch (err) {
+      if (err instanceof TemplateError) {
+        this.error(this.at(e), e.path, `invalid template: ${err.detail} (template line ${err.line}, column ${err.col})`);
+        return undefined;
+      }
+      throw err;
+    }
+    return s;
   }
 
   /** A string field whose absence or emptiness means "not set". */
@@ -811,17 +835,19 @@ function readPagerduty(L: Loader, node: Node | null, raw: Node, path: string, gl
   if (key.missing && !hadV1Key) L.error(node ?? raw, path, 'one of routing_key or routing_key_file is required');
   const url = readUrl(L, f.get('url')) ?? global.pagerdutyUrl;
   const details: Record<string, string> = {};
-  for (const d of L.strMap(f.get('details')) ?? []) details[d.key] = d.value;
-  const client = L.optStr(f.get('client')) ?? 'alertsift';
+  for (const d of L.strMap(f.get('details')) ?? []) {
+    details[d.key] = L.optTemplate({ key: d.key, keyNode: d.keyNode, value: d.valueNode, path: d.path }) ?? d.value;
+  }
+  const client = L.optTemplate(f.get('client')) ?? 'alertsift';
   const httpConfig = readHttpConfig(L, f.get('http_config')) ?? global.httpConfig;
-  const opt = (k: string): string | undefined => L.optStr(f.get(k));
+  const opt = (k: string): string | undefined => L.optTemplate(f.get(k));
   const cls = opt('class');
   const component = opt('component');
   const group = opt('group');
   const description = opt('description');
   const sendResolved = L.bool(f.get('send_resolved')) ?? true;
-  const clientUrl = L.str(f.get('client_url')) ?? '';
-  const severity = L.optStr(f.get('severity')) ?? 'error';
+  const clientUrl = L.optTemplate(f.get('client_url')) ?? '';
+  const severity = L.optTemplate(f.get('severity')) ?? 'error';
   // Alertmanager defaults the event source to the client name.
   const source = opt('source') ?? client;
   if (key.value === undefined) return undefined;
@@ -871,13 +897,13 @@ function readSlack(L: Loader, node: Node | null, raw: Node, path: string, global
   if (updateMessage && token.value === undefined) {
     L.error(L.at(f.get('update_message')!), `${path}.update_message`, 'update_message needs app_token: incoming webhooks cannot edit messages');
   }
-  const channel = L.optStr(f.get('channel'));
+  const channel = L.optTemplate(f.get('channel'));
   if (token.value !== undefined && channel === undefined) {
     L.error(node ?? raw, path, 'app_token needs channel: the Web API posts to a named channel');
   }
-  const title = L.optStr(f.get('title'));
-  const text = L.optStr(f.get('text'));
-  const username = L.optStr(f.get('username'));
+  const title = L.optTemplate(f.get('title'));
+  const text = L.optTemplate(f.get('text'));
+  const username = L.optTemplate(f.get('username'));
   const sendResolved = L.bool(f.get('send_resolved')) ?? false;
   const httpConfig = readHttpConfig(L, f.get('http_config')) ?? global.httpConfig;
   if (apiUrl === undefined) return undefined;
@@ -1078,6 +1104,7 @@ export function parseConfig(text: string, file: string): ConfigResult {
   if (!top) return { ok: false, errors: sortErrors(L.errors) };
 
   const global = readGlobal(L, top.get('global'));
+  const templateFiles = readTemplateFiles(L, top.get('templates'));
 
   const timeIntervals = new Map<string, readonly TimeInterval[]>();
   const intervalLines = new Map<string, number>();
@@ -1106,8 +1133,60 @@ export function parseConfig(text: string, file: string): ConfigResult {
   }
 
   if (L.errors.length > 0 || !route) return { ok: false, errors: sortErrors(L.errors) };
-  const config: Config = { file, global, route, receivers, inhibitRules, timeIntervals };
+  const config: Config = { file, global, route, receivers, inhibitRules, timeIntervals, templateFiles };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/**
+ * `templates:`: files of `{{ define }}` blocks, as in Alertmanager. Each entry is a path, relative to the
+ * configuration's folder, whose last segment may hold `*` and `?` wildcards. Files are read and parsed
+ * here, once; a syntax error is reported with the file and line inside it.
+ */
+function readTemplateFiles(L: Loader, e: Entry | undefined): TemplateFile[] {
+  const out: TemplateFile[] = [];
+  if (!e) return out;
+  const list = L.strList(e);
+  if (!list) return out;
+  for (const item of list) {
+    const pattern = item.value;
+    const full = isAbsolute(pattern) ? pattern : join(L.baseDir, pattern);
+    const dir = dirname(full);
+    const last = basename(full);
+    let files: string[];
+    if (/[*?]/.test(dir)) {
+      L.error(item.node, item.path, 'wildcards are supported in the file name only, not in folders');
+      continue;
+    }
+    if (/[*?]/.test(last)) {
+      const re = new RegExp('^' + last.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+      // Like Alertmanager's filepath.Glob: a pattern that matches nothing (even in a missing folder) is
+      // not an error; shared configurations often name an optional template folder.
+      try {
+        files = readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+      } catch {
+        files = [];
+      }
+    } else {
+      files = [full];
+    }
+    for (const file of files) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        L.error(item.node, item.path, `cannot read template file "${file}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        continue;
+      }
+      try {
+        L.templates.add(text, file);
+        out.push({ file, text });
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        L.error(item.node, item.path, `${file}:${err.line}:${err.col}: ${err.detail}`);
+      }
+    }
+  }
+  return out;
 }
 
 /** Reads and parses a configuration file; an unreadable file is reported as a ConfigError too. */

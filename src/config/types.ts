@@ -15,6 +15,13 @@ export interface Config {
   readonly inhibitRules: readonly InhibitRuleConfig[];
   /** Named time intervals, from `time_intervals` and the legacy `mute_time_intervals`. */
   readonly timeIntervals: ReadonlyMap<string, readonly TimeInterval[]>;
+  /** The files named by `templates:`, read once at load; their `define` blocks extend the defaults. */
+  readonly templateFiles: readonly TemplateFile[];
+}
+
+export interface TemplateFile {
+  readonly file: string;
+  readonly text: string;
 }
 
 export interface GlobalConfig {

@@ -13,6 +13,7 @@ import { Dispatcher, type DispatchObserver } from '../dispatch/dispatcher.js';
 import { DeliveryLog, type DeliveryRecord } from '../dispatch/deliveryLog.js';
 import { MemoryNotificationLog, type NotificationLogPort } from '../dispatch/notificationLog.js';
 import { buildIntegrations, type Integration } from '../notify/integrations.js';
+import { FieldTemplates } from '../notify/templating.js';
 import type { Transport } from '../notify/transport.js';
 import { Inhibitor } from '../route/inhibit.js';
 import { compileMatchers } from '../route/matchers.js';
@@ -48,6 +49,8 @@ export interface EngineOptions {
   readonly newSilenceId?: () => string;
   readonly observer?: DispatchObserver;
   readonly alertStore?: AlertStorePort;
+  /** A templated field failed to render (its fallback was used). */
+  readonly onTemplateError?: (field: string, message: string) => void;
   readonly notificationLog?: NotificationLogPort;
 }
 
@@ -137,7 +140,8 @@ export class Engine implements EnginePort {
   private compile(config: Config): Compiled {
     const route = compileRouteTree(config.route);
     const integrations = new Map<string, readonly Integration[]>();
-    for (const r of config.receivers) integrations.set(r.name, buildIntegrations(r));
+    const templates = new FieldTemplates(config.templateFiles, this.opts.onTemplateError);
+    for (const r of config.receivers) integrations.set(r.name, buildIntegrations(r, templates));
     const inhibitor = new Inhibitor(config.inhibitRules);
     const dispatcher = new Dispatcher({
       clock: this.opts.clock,

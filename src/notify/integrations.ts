@@ -3,9 +3,10 @@
  * receiver's configs of that kind, whether it sends resolved alerts, and how to turn the notification
  * data into outbound requests (usually one; a Slack message update is an edit plus a threaded reply).
  */
-import type { HttpClientConfig, ReceiverConfig, SlackConfig } from '../config/types.js';
+import type { HttpClientConfig, PagerdutyConfig, ReceiverConfig, SlackConfig } from '../config/types.js';
 import type { ReceiverData } from '../dispatch/decision.js';
-import type { NotificationData } from './data.js';
+import { type NotificationData, defaultSubject } from './data.js';
+import type { FieldTemplates, Renderer } from './templating.js';
 import { buildPagerdutyBody } from './pagerduty/payload.js';
 import { buildSlackBody, buildSlackTimelineReply } from './slack/payload.js';
 import type { IntegrationKind, OutboundRequest } from './transport.js';
@@ -32,7 +33,7 @@ export interface Integration {
   receiverData?(response: Readonly<Record<string, unknown>> | undefined, prior: ReceiverData | undefined): ReceiverData | undefined;
 }
 
-export function buildIntegrations(r: ReceiverConfig): Integration[] {
+export function buildIntegrations(r: ReceiverConfig, templates: FieldTemplates): Integration[] {
   const out: Integration[] = [];
   r.webhookConfigs.forEach((c, index) => {
     const headers = authHeaders(c.httpConfig);
@@ -50,6 +51,7 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
   });
   r.pagerdutyConfigs.forEach((c, index) => {
     const headers = authHeaders(c.httpConfig);
+    const render = pagerdutyRenderer(c, templates, `${r.name}.pagerduty_configs[${index}]`);
     out.push({
       receiver: r.name,
       kind: 'pagerduty',
@@ -58,15 +60,51 @@ export function buildIntegrations(r: ReceiverConfig): Integration[] {
       maxAlerts: 0,
       closesWhenMuted: true,
       requests: (d) => [
-        { receiver: r.name, integration: 'pagerduty', index, url: c.url, headers, body: buildPagerdutyBody(d, c), timeoutMs: 0 },
+        { receiver: r.name, integration: 'pagerduty', index, url: c.url, headers, body: buildPagerdutyBody(d, render(d)), timeoutMs: 0 },
       ],
     });
   });
-  r.slackConfigs.forEach((c, index) => out.push(slackIntegration(r.name, c, index)));
+  r.slackConfigs.forEach((c, index) => out.push(slackIntegration(r.name, c, index, templates)));
   return out;
 }
 
-function slackIntegration(receiver: string, c: SlackConfig, index: number): Integration {
+/** The configuration with its templated fields rendered for one notification. */
+function pagerdutyRenderer(c: PagerdutyConfig, t: FieldTemplates, name: string): (d: NotificationData) => PagerdutyConfig {
+  const plain = (field: string, v: string | undefined) => t.field(`${name}.${field}`, v);
+  const fields: [keyof PagerdutyConfig, Renderer | undefined][] = [
+    ['description', t.field(`${name}.description`, c.description, defaultSubject)],
+    ['client', plain('client', c.client)],
+    ['clientUrl', plain('client_url', c.clientUrl)],
+    ['severity', plain('severity', c.severity)],
+    ['class', plain('class', c.class)],
+    ['component', plain('component', c.component)],
+    ['group', plain('group', c.group)],
+    ['source', plain('source', c.source)],
+  ];
+  const templated = fields.filter((f): f is [keyof PagerdutyConfig, Renderer] => f[1] !== undefined);
+  const details = Object.entries(c.details).map(([k, v]) => [k, plain(`details.${k}`, v)!] as const);
+  return (d) => {
+    const out: Record<string, unknown> = { ...c };
+    for (const [key, r] of templated) out[key] = r(d);
+    if (details.length > 0) out.details = Object.fromEntries(details.map(([k, r]) => [k, r(d)]));
+    return out as unknown as PagerdutyConfig;
+  };
+}
+
+function slackIntegration(receiver: string, c0: SlackConfig, index: number, t: FieldTemplates): Integration {
+  const name = `${receiver}.slack_configs[${index}]`;
+  const title = t.field(`${name}.title`, c0.title, defaultSubject);
+  const text = t.field(`${name}.text`, c0.text);
+  const username = t.field(`${name}.username`, c0.username);
+  const channelTpl = t.field(`${name}.channel`, c0.channel);
+  const rendered = (d: NotificationData): SlackConfig => ({
+    ...c0,
+    ...(title ? { title: title(d) } : {}),
+    ...(text ? { text: text(d) } : {}),
+    ...(username ? { username: username(d) } : {}),
+    ...(channelTpl ? { channel: channelTpl(d) } : {}),
+  });
+  const c = c0;
   const headers = c.appToken ? { authorization: `Bearer ${c.appToken}` } : authHeaders(c.httpConfig);
   const request = (url: string, body: unknown): OutboundRequest => ({
     receiver,
@@ -88,8 +126,9 @@ function slackIntegration(receiver: string, c: SlackConfig, index: number): Inte
     closesWhenMuted: false,
     requests: (d, prior) => {
       // A group that starts over (first notification after everything resolved) gets a new message.
-      if (!editable || !prior || d.reason === 'first notification') return [request(c.apiUrl, buildSlackBody(d, c))];
-      const edit = { ...buildSlackBody(d, c), channel: prior.channel, ts: prior.ts };
+      const cfg = rendered(d);
+      if (!editable || !prior || d.reason === 'first notification') return [request(c.apiUrl, buildSlackBody(d, cfg))];
+      const edit = { ...buildSlackBody(d, cfg), channel: prior.channel, ts: prior.ts };
       return [request(updateUrl, edit), request(c.apiUrl, buildSlackTimelineReply(d, prior))];
     },
     receiverData: editable

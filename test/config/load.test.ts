@@ -55,7 +55,6 @@ describe('the upstream example (doc/examples/simple.yml)', () => {
       [4, 3, 'global', notSupported('smtp_from', 'email notifications')],
       [5, 3, 'global', notSupported('smtp_auth_username', 'email notifications')],
       [6, 3, 'global', notSupported('smtp_auth_password', 'email notifications')],
-      [9, 1, '', notSupported('templates', 'notification templates')],
       [103, 5, 'receivers[0]', notSupported('email_configs', 'email notifications')],
       [107, 5, 'receivers[1]', notSupported('email_configs', 'email notifications')],
       [110, 9, 'receivers[1].pagerduty_configs[0]', v1],
@@ -151,7 +150,6 @@ describe('real configurations', () => {
       'smtp_from',
       'smtp_require_tls',
       'smtp_smarthost',
-      'templates',
       'victorops_api_key',
       'victorops_configs',
     ]);
@@ -656,9 +654,9 @@ describe('errors: every kind, with its line', () => {
     ],
     [
       'unsupported receiver kinds and top-level keys',
-      y('templates: [x.tmpl]', 'route: {receiver: default}', 'receivers:', '- name: default', '  email_configs: [{to: a@b}]', '  opsgenie_configs: [{api_key: k}]'),
+      y('tracing: {}', 'route: {receiver: default}', 'receivers:', '- name: default', '  email_configs: [{to: a@b}]', '  opsgenie_configs: [{api_key: k}]'),
       [
-        [1, '', '"templates" is not supported by alertsift (notification templates)'],
+        [1, '', '"tracing" is not supported by alertsift'],
         [5, 'receivers[0]', '"email_configs" is not supported by alertsift (email notifications)'],
         [6, 'receivers[0]', '"opsgenie_configs" is not supported by alertsift'],
       ],
@@ -802,8 +800,8 @@ describe('checkConfig', () => {
     const r = checkConfig(UPSTREAM_SIMPLE);
     expect(r.ok).toBe(false);
     const lines = r.output.trimEnd().split('\n');
-    expect(lines[0]).toBe(`Checking '${UPSTREAM_SIMPLE}'  FAILED: 12 errors`);
-    expect(lines).toHaveLength(13);
-    expect(lines[12]).toBe(`${UPSTREAM_SIMPLE}:124:1: "tracing" is not supported by alertsift`);
+    expect(lines[0]).toBe(`Checking '${UPSTREAM_SIMPLE}'  FAILED: 11 errors`);
+    expect(lines).toHaveLength(12);
+    expect(lines[11]).toBe(`${UPSTREAM_SIMPLE}:124:1: "tracing" is not supported by alertsift`);
   });
 });
