@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
+import { DeliveryLog } from '../dispatch/deliveryLog.js';
 import { Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
 import { registerInbox } from '../intake/http/inbox.js';
@@ -32,11 +33,13 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const clock = new WallClock();
   const metrics = new EngineMetrics();
   const externalURL = opts.externalURL ?? `http://${hostname()}:${port}`;
+  const deliveryLog = new DeliveryLog();
   const engine = new Engine({
+    deliveryLog,
     config: loaded.config,
     configText: opts.configText,
     clock,
-    transport: createLiveTransport({ clock, logger }),
+    transport: createLiveTransport({ clock, logger, deliveryLog }),
     externalURL,
     observer: metrics.dispatchObserver(),
     loadConfig: async () => {

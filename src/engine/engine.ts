@@ -49,6 +49,8 @@ export interface EngineOptions {
   readonly newSilenceId?: () => string;
   readonly observer?: DispatchObserver;
   readonly alertStore?: AlertStorePort;
+  /** Shared with the live transport so retried attempts appear beside final outcomes. */
+  readonly deliveryLog?: DeliveryLog;
   /** A templated field failed to render (its fallback was used). */
   readonly onTemplateError?: (field: string, message: string) => void;
   readonly notificationLog?: NotificationLogPort;
@@ -68,7 +70,7 @@ export class Engine implements EnginePort {
   readonly nflog: NotificationLogPort;
   readonly silences: SilenceRegistry;
   /** What was sent where, every attempt and outcome (bounded). */
-  readonly deliveryLog = new DeliveryLog();
+  readonly deliveryLog: DeliveryLog;
   private compiled: Compiled;
   private configText: string;
   private gcTimer: TimerHandle | undefined;
@@ -78,6 +80,7 @@ export class Engine implements EnginePort {
   constructor(private readonly opts: EngineOptions) {
     this.store = opts.alertStore ?? new MemoryAlertStore();
     this.nflog = opts.notificationLog ?? new MemoryNotificationLog();
+    this.deliveryLog = opts.deliveryLog ?? new DeliveryLog();
     this.silences = new SilenceRegistry(opts.newSilenceId ?? (() => crypto.randomUUID()));
     this.configText = opts.configText ?? '';
     this.startedAt = opts.clock.now();

@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { Engine } from '../../src/engine/engine.js';
 import { EngineMetrics } from '../../src/engine/metrics.js';
 import { buildServer } from '../../src/intake/http/server.js';
-import { HttpTransport } from '../../src/notify/httpTransport.js';
+import { createLiveTransport } from '../../src/notify/live.js';
 import { WallClock } from '../../src/state/clock.js';
 import { S2, S6, S8 } from '../scenarios/alertmanagerScenarios.js';
 import { checkScenario, scenarioConfig } from '../scenarios/harness.js';
@@ -27,7 +27,7 @@ describe('acceptance scenarios through the live HTTP doors (wall clock)', () => 
       const engine = new Engine({
         config: parsed.config,
         clock,
-        transport: new HttpTransport({ now: () => clock.now() }),
+        transport: createLiveTransport({ clock }),
         externalURL: 'http://localhost:9093',
       });
       const app = buildServer({ engine, metrics: new EngineMetrics({ defaultMetrics: false }) });
