@@ -41,6 +41,7 @@ import { countWebhookBody, emptyCounts, WebhookSink, type NotificationCounts } f
 import { readLines } from './lib/lines.js';
 import { benchTmp, isMain } from './lib/paths.js';
 import { fmtInt, fmtMiB, fmtSi, table } from './lib/stats.js';
+import { cpuProbe } from './lib/cpu.js';
 
 export const COMPARE_SCENARIO = 'am-30k';
 
@@ -57,14 +58,18 @@ export interface AlertsiftSide {
   readonly alertsPerSec: number;
   readonly counts: NotificationCounts;
   readonly rejected: number;
+  /** Cores used by unrelated processes during the replay (lib/cpu.ts). */
+  readonly otherCpuCores: number;
 }
 
 export interface AlertmanagerSide {
-  readonly burst: SendResult & { readonly alertsPerSec: number; readonly cpuSeconds: number };
+  readonly burst: SendResult & { readonly alertsPerSec: number; readonly cpuSeconds: number; readonly otherCpuCores: number };
   readonly paced: SendResult & {
     readonly offeredPerSec: number;
     readonly achievedPerSec: number;
     readonly cpuSeconds: number;
+    /** Cores used by processes other than Alertmanager and this benchmark during the paced run. */
+    readonly otherCpuCores: number;
     readonly peakRssBytes: number;
     /** Notifications inside the same observation window as the replay. */
     readonly windowCounts: NotificationCounts;
@@ -114,10 +119,12 @@ async function alertsiftSide(m: Manifest, configFile: string, until: number): Pr
   const counts = emptyCounts();
   const outputs: string[] = [];
   const cpu0 = process.cpuUsage();
+  const probe = cpuProbe();
   const t0 = performance.now();
   const stats = await replay({ config: loaded.config, lines: readLines(m.streamFile), output: (line) => outputs.push(line), until });
   const replayMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const otherCpuCores = probe.otherCores();
   // Counted after the clock stops: reading the bodies back is the sink's work, not the engine's.
   for (const line of outputs) countWebhookBody(counts, (JSON.parse(line) as { body: { alerts?: { status?: string }[] } }).body);
   return {
@@ -126,6 +133,7 @@ async function alertsiftSide(m: Manifest, configFile: string, until: number): Pr
     alertsPerSec: (stats.alertsReceived / replayMs) * 1000,
     counts,
     rejected: stats.rejected,
+    otherCpuCores,
   };
 }
 
@@ -144,8 +152,10 @@ async function alertmanagerSide(
   // Burst: how fast it accepts the stream at most.
   let am = await startAlertmanager({ configFile, workDir });
   let cpu0 = am.cpuSeconds();
+  let probe = cpuProbe();
   const burst = await sendBatches({ url: am.url, batches, shiftMs: Date.now() - DEFAULT_START, paced: false, concurrency: opts.concurrency });
   const burstCpu = am.cpuSeconds() - cpu0;
+  const burstOther = probe.otherCores(burstCpu);
   await am.stop();
   opts.log(`    alertmanager burst: ${fmtSi((burst.accepted / burst.wallMs) * 1000)} alerts/s accepted (${burst.failed} failed)`);
 
@@ -153,6 +163,7 @@ async function alertmanagerSide(
   sink.reset();
   am = await startAlertmanager({ configFile, workDir });
   cpu0 = am.cpuSeconds();
+  probe = cpuProbe();
   const t0 = Date.now() + 500;
   const shift = t0 - DEFAULT_START;
   const paced = await sendBatches({ url: am.url, batches, shiftMs: shift, paced: true, concurrency: opts.concurrency });
@@ -161,17 +172,19 @@ async function alertmanagerSide(
   const settleEnd = Math.max(windowEnd, paced.endedAt + settleMs);
   while (Date.now() < settleEnd + 250) await new Promise((r) => setTimeout(r, 100));
   const pacedCpu = am.cpuSeconds() - cpu0;
+  const pacedOther = probe.otherCores(pacedCpu);
   const peakRss = am.peakRssBytes();
   const errors = am.logErrors();
   await am.stop();
   const firstDue = batches[0]!.at + shift;
   return {
-    burst: { ...burst, alertsPerSec: (burst.accepted / burst.wallMs) * 1000, cpuSeconds: burstCpu },
+    burst: { ...burst, alertsPerSec: (burst.accepted / burst.wallMs) * 1000, cpuSeconds: burstCpu, otherCpuCores: burstOther },
     paced: {
       ...paced,
       offeredPerSec: (sends / Math.max(1, streamMs)) * 1000,
       achievedPerSec: (paced.accepted / Math.max(1, paced.endedAt - Math.max(firstDue, paced.startedAt))) * 1000,
       cpuSeconds: pacedCpu,
+      otherCpuCores: pacedOther,
       peakRssBytes: peakRss,
       windowCounts: sink.counts(t0, windowEnd + 100),
       totalCounts: sink.counts(),
@@ -267,6 +280,11 @@ export function formatCompare(r: CompareResult): string {
       ['notifications per 5 s (paced)', '', am.paced.perFiveSeconds.join(' ')],
       ['CPU seconds', `${v.alertsift.cpuSeconds.toFixed(2)} (replay ${(v.alertsift.replayMs / 1000).toFixed(2)} s wall)`, `burst ${am.burst.cpuSeconds.toFixed(2)}, paced ${am.paced.cpuSeconds.toFixed(2)}`],
       ['peak RSS', '(see replay-throughput)', fmtMiB(am.paced.peakRssBytes)],
+      [
+        'CPU of unrelated processes',
+        `${v.alertsift.otherCpuCores.toFixed(2)} cores`,
+        `burst ${am.burst.otherCpuCores.toFixed(2)}, paced ${am.paced.otherCpuCores.toFixed(2)} cores`,
+      ],
       ['errors in its log (paced)', '', am.paced.logErrors.count > 0 ? `${am.paced.logErrors.count}; most: ${am.paced.logErrors.top ?? ''}` : 'none'],
     ];
     if (am.burst.failed + am.paced.failed > 0) rows.push(['rejected POSTs', '', `${am.burst.failed + am.paced.failed} alerts: ${am.burst.firstError ?? am.paced.firstError ?? ''}`]);

@@ -9,17 +9,44 @@
  *   npm run bench -- --compare            # require it (fails when Alertmanager is missing)
  *   npm run bench -- --profile 100k       # one replay under --cpu-prof, top self-time functions
  *   npm run bench -- --write              # also update benchmarks/RESULTS.md (or --results <file>)
+ *
+ * Everything runs from a private copy of dist/ (lib/snapshot.ts), so a rebuild by other work during a
+ * long run cannot mix two builds into one set of figures.
  */
+import { spawn } from 'node:child_process';
 import { runCompare, formatCompare, type CompareResult } from './alertmanager-compare.js';
 import { alertmanagerInstalled } from './alertmanager/process.js';
 import { THROUGHPUT_SCENARIOS } from './generator/scenarios.js';
 import { machineInfo, machineLine } from './lib/machine.js';
 import { isMain } from './lib/paths.js';
 import { gitRevision, writeResults } from './lib/results.js';
+import { removeSnapshot, snapshotBuild } from './lib/snapshot.js';
 import { formatThroughput, profileScenario, runThroughput, type ThroughputResult } from './replay-throughput.js';
+
+/** Re-runs this script from a private copy of dist/ (see lib/snapshot.ts); returns its exit code. */
+async function runFromSnapshot(args: string[]): Promise<number> {
+  const revision = gitRevision() ?? 'unknown';
+  const snap = snapshotBuild();
+  process.stderr.write(`[bench] running from a snapshot of dist/ (build ${snap.buildHash}, commit ${revision})\n`);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--expose-gc', snap.entry, ...args, '--snapshot-child', '--revision', revision, '--build', snap.buildHash], {
+        stdio: 'inherit',
+      });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    removeSnapshot(snap);
+  }
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (!args.includes('--snapshot-child') && !args.includes('--no-snapshot')) {
+    process.exitCode = await runFromSnapshot(args);
+    return;
+  }
   const get = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -61,11 +88,14 @@ async function main(): Promise<void> {
   }
 
   if (args.includes('--write')) {
-    const revision = gitRevision();
+    // The revision and build were taken when the snapshot was made, before anything was measured.
+    const revision = get('--revision') ?? gitRevision();
+    const build = get('--build');
     const record = {
       date: get('--date') ?? new Date().toISOString().slice(0, 10),
       machine,
       ...(revision ? { revision } : {}),
+      ...(build ? { build } : {}),
       throughput,
       ...(compare ? { compare } : {}),
     };

@@ -46,6 +46,8 @@ function location(cf: CallFrame): string {
   } catch {
     /* keep the URL */
   }
+  // Runs from a snapshot of dist/ (lib/snapshot.ts): show the path as in the repository's dist/.
+  file = file.replace(/^\.bench-tmp\/snapshots\/[^/]+\//, '');
   return `${file}:${cf.lineNumber + 1}`;
 }
 

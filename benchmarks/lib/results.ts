@@ -21,6 +21,8 @@ export interface RunRecord {
   readonly machine: MachineInfo;
   /** `git rev-parse --short HEAD`, with `+dirty` when src/ or benchmarks/ had uncommitted changes. */
   readonly revision?: string;
+  /** Hash of the compiled engine the figures were measured on (lib/snapshot.ts). */
+  readonly build?: string;
   readonly throughput: readonly ThroughputResult[];
   readonly compare?: CompareResult;
 }
@@ -76,6 +78,12 @@ takes them on the stream's own schedule (*paced*) while a webhook sink in the be
 the notification POSTs and their alerts over the same observation window as the replay (stream + two
 root group_intervals). Client, sink and Alertmanager share the machine's cores.
 
+**Honesty aids.** A run executes from a private copy of \`dist/\` (\`lib/snapshot.ts\`); the commit and a
+hash of the compiled engine are taken before anything is measured, so one run's figures belong to one
+build. The CPU that *other* processes used during each measurement is recorded (\`lib/cpu.ts\`: all cores'
+busy time from /proc/stat minus the benchmark's own and Alertmanager's); above ~0.2 cores the figures are
+pessimistic and the run says so.
+
 ${COUNT_NOTE}
 `;
 
@@ -126,7 +134,7 @@ function comparison(now: RunRecord, prev: RunRecord | undefined): string {
 
 function runSection(r: RunRecord, prev: RunRecord | undefined, notes: string): string {
   const parts: string[] = [`### ${r.date} — ${machineLine(r.machine)}`, ''];
-  if (r.revision) parts.push(`Engine and benchmark code: commit ${r.revision}.`, '');
+  if (r.revision) parts.push(`Engine and benchmark code: commit ${r.revision}${r.build ? `, compiled engine ${r.build}` : ''} (taken before measuring).`, '');
   if (r.throughput.length > 0) {
     parts.push('Scenarios:', '', scenarioTable(r.throughput, r.compare), '');
     parts.push('Replay throughput (medians):', '', formatThroughput(r.throughput), '');
@@ -163,11 +171,20 @@ export function writeResults(r: RunRecord, file: string = resultsPath()): string
     (existing && NOTES_RE.exec(existing.body)?.[0]) ??
     '<!-- notes:begin -->\n_Notes on this run (kept when the run is re-written):_ none yet.\n<!-- notes:end -->';
   const others = runs.filter((x) => x.key !== key);
-  // When the same run is re-written with a subset (e.g. only the comparison), keep what it had.
+  // Re-writing the same run (same date and machine) with a subset — one scenario measured again on a
+  // quiet machine, or only the comparison — replaces those figures and keeps the rest.
+  // Only figures of the same compiled engine are merged; a different build starts the run afresh.
+  const sameBuild = r.build !== undefined && existing?.record?.build === r.build;
+  const prior = sameBuild ? existing?.record : undefined;
+  const kept = (prior?.throughput ?? []).filter((t) => !r.throughput.some((n) => n.scenario === t.scenario));
+  const order = (id: string) => {
+    const i = Object.keys(SCENARIOS).indexOf(id);
+    return i < 0 ? 99 : i;
+  };
   const merged: RunRecord = {
     ...r,
-    throughput: r.throughput.length > 0 ? r.throughput : existing?.record?.throughput ?? [],
-    ...(r.compare ? { compare: r.compare } : existing?.record?.compare ? { compare: existing.record.compare } : {}),
+    throughput: [...kept, ...r.throughput].sort((a, b) => order(a.scenario) - order(b.scenario)),
+    ...(r.compare ? { compare: r.compare } : prior?.compare ? { compare: prior.compare } : {}),
   };
   const prev = others.find((x) => x.record && x.record.throughput.length > 0)?.record;
   const sections = [`<!-- run:${key} -->\n${runSection(merged, prev, notes)}\n<!-- /run -->\n`, ...others.map((x) => `<!-- run:${x.key} -->\n${x.body}<!-- /run -->\n`)];

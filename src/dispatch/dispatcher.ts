@@ -386,19 +386,9 @@ export function groupLabelsKey(route: Route, labels: Labels): string {
 export function sortForNotification(alerts: FlushAlert[]): void {
   if (alerts.length < 2) return;
   const keyed = alerts.map((f) => ({ f, key: labelOrderKey(f.alert.labels) }));
-  keyed.sort((x, y) => {
-    const a = x.f.alert.labels;
-    const b = y.f.alert.labels;
-    for (const key of OVERRIDE_KEYS) {
-      const av = a[key];
-      const bv = b[key];
-      if (av === undefined && bv === undefined) continue;
-      if (av === undefined) return 1;
-      if (bv === undefined) return -1;
-      if (av !== bv) return av < bv ? -1 : 1;
-    }
-    return x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
-  });
+  keyed.sort(
+    (x, y) => compareJobInstance(x.f.alert.labels, y.f.alert.labels) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
+  );
   for (let i = 0; i < keyed.length; i++) alerts[i] = keyed[i]!.f;
 }
 
@@ -410,8 +400,11 @@ function labelOrderKey(labels: Labels): string {
 
 /** The same order as `sortForNotification`, as a comparator (tests use it as the reference). */
 export function compareFlushAlerts(x: FlushAlert, y: FlushAlert): number {
-  const a = x.alert.labels;
-  const b = y.alert.labels;
+  return compareJobInstance(x.alert.labels, y.alert.labels) || compareLabelSets(x.alert.labels, y.alert.labels);
+}
+
+/** The first two keys of `AlertSlice.Less`: `job`, then `instance`; a set without the label sorts after. */
+function compareJobInstance(a: Labels, b: Labels): number {
   for (const key of OVERRIDE_KEYS) {
     const av = a[key];
     const bv = b[key];
@@ -420,7 +413,7 @@ export function compareFlushAlerts(x: FlushAlert, y: FlushAlert): number {
     if (bv === undefined) return -1;
     if (av !== bv) return av < bv ? -1 : 1;
   }
-  return compareLabelSets(a, b);
+  return 0;
 }
 
 const OVERRIDE_KEYS = ['job', 'instance'] as const;

@@ -184,3 +184,21 @@ export function compareLabelSets(a: Labels, b: Labels): number {
   }
   return an.length - bn.length;
 }
+
+/**
+ * Go compares strings bytewise, which for UTF-8 is code point order. UTF-16 code unit order differs only
+ * when an astral character (a surrogate pair) meets a BMP character at or above U+E000.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}

@@ -13,7 +13,7 @@
  * faithfully (a case-insensitive flag that does not cover the whole pattern) is refused rather than
  * approximated. Lookarounds and backreferences, which RE2 does not have, are refused as Alertmanager does.
  */
-import { goQuote } from '../domain/labels.js';
+import { compareCodePoints, goQuote } from '../domain/labels.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -455,23 +455,7 @@ export function matcherString(m: Matcher): string {
   return `${m.name}${m.type}"${openMetricsEscape(m.value)}"`;
 }
 
-/**
- * Go compares strings bytewise, which for UTF-8 is code point order. UTF-16 code unit order differs only
- * when an astral character (a surrogate pair) meets a BMP character at or above U+E000.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export { compareCodePoints };
 
 /** Alertmanager's `Matchers.Less`: by name, then value, then operator. */
 export function compareMatchers(a: Matcher, b: Matcher): number {

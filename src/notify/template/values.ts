@@ -18,6 +18,7 @@
  * Plain objects are read with own-property checks only, so `.constructor` or `.__proto__` in a
  * template can never reach JavaScript internals.
  */
+import { compareCodePoints } from '../../domain/labels.js';
 import { GoError } from './errors.js';
 
 /** A float64 whose value happens to be integral (a float literal such as `2.0`), kept apart from ints. */
@@ -192,20 +193,7 @@ export function sliceItems(v: unknown): readonly unknown[] | undefined {
 }
 
 /** Go orders strings by their UTF-8 bytes, which is code point order (not UTF-16 unit order). */
-export function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (astral code points) sort after every BMP character in code point order.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export const compareStrings = compareCodePoints;
 
 export function mapSize(v: unknown): number {
   if (v instanceof GoMap) return v.size();
