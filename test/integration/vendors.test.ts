@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { replay } from '../../src/intake/replay/replay.js';
 import { Engine } from '../../src/engine/engine.js';
 import { EngineMetrics } from '../../src/engine/metrics.js';
 import { buildServer } from '../../src/intake/http/server.js';
@@ -146,5 +147,40 @@ describe('delivery to PagerDuty and Slack (local stand-ins checking the vendor r
     const exposition = await metrics.exposition();
     expect(exposition).toMatch(/alertsift_notifications_failed_total\{receiver="oncall",integration="pagerduty"/);
     for (const secret of [ROUTING_KEY, BOT_TOKEN, WEBHOOK_SECRET]) expect(logs.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('replay and live share the payload builders', () => {
+  it('the PagerDuty and Slack bodies replay records are the bodies the live engine delivers', async () => {
+    const { pd, slack, post } = await setup();
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    const alerts = [{ labels: { alertname: 'Same', severity: 'warning', instance: 'x' }, annotations: { summary: 's' }, startsAt }];
+    await post(alerts);
+    await sleep(800);
+    const yaml = `
+route: {receiver: oncall, group_by: [alertname], group_wait: 200ms, group_interval: 600ms, repeat_interval: 1h}
+receivers:
+- name: oncall
+  pagerduty_configs:
+  - routing_key: ${ROUTING_KEY}
+    url: ${pd.url}/v2/enqueue
+  slack_configs:
+  - api_url: ${slack.url}/services/${WEBHOOK_SECRET}
+    send_resolved: true
+`;
+    const parsed = parseConfig(yaml, 'replay.yml');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const out: { integration: string; body: unknown }[] = [];
+    await replay({
+      config: parsed.config,
+      lines: [JSON.stringify({ at: new Date().toISOString(), alerts })],
+      output: (l) => out.push(JSON.parse(l) as { integration: string; body: unknown }),
+      until: Date.now() + 1000,
+      externalURL: 'http://alertsift.test',
+    });
+    const livePd = pd.received.find((r) => r.body.event_action === 'trigger')!.body;
+    expect(out.find((o) => o.integration === 'pagerduty')!.body).toEqual(livePd);
+    const liveSlack = slack.received.find((r) => r.path.startsWith('/services/'))!.body;
+    expect(out.find((o) => o.integration === 'slack')!.body).toEqual(liveSlack);
   });
 });
