@@ -67,7 +67,22 @@ export interface FlushAlert {
   readonly resolved: boolean;
 }
 
+// The same stored alert appears in every notification of its group until it changes (repeats, new
+// siblings): its wire form is built once per version and status. Weak, so it goes with the alert.
+const asFiring = new WeakMap<Alert, NotificationAlert>();
+const asResolved = new WeakMap<Alert, NotificationAlert>();
+
 function toNotificationAlert(f: FlushAlert): NotificationAlert {
+  const cache = f.resolved ? asResolved : asFiring;
+  let n = cache.get(f.alert);
+  if (!n) {
+    n = Object.freeze(buildNotificationAlert(f));
+    cache.set(f.alert, n);
+  }
+  return n;
+}
+
+function buildNotificationAlert(f: FlushAlert): NotificationAlert {
   const a = f.alert;
   return {
     status: f.resolved ? 'resolved' : 'firing',
