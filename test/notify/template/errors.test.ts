@@ -171,11 +171,12 @@ describe('safety', () => {
     expect(() => compileTemplate('{{ .CommonLabels.constructor }}').execute(templateData(FIRING_GROUP))).not.toThrow();
   });
 
-  it('compiles once and executes many times quickly', () => {
-    const t = compileTemplate('{{ template "slack.default.title" . }} {{ range .Alerts.Firing }}{{ .Labels.instance }} {{ end }}');
+  // Speed is measured in benchmarks, not asserted here; this checks that a compiled template carries no
+  // state from one execution to the next.
+  it('compiles once and executes many times with the same result', () => {
+    const t = compileTemplate('{{ $n := 0 }}{{ template "slack.default.title" . }} {{ range .Alerts.Firing }}{{ .Labels.instance }} {{ end }}');
     const d = templateData(FIRING_GROUP);
-    const start = performance.now();
-    for (let i = 0; i < 10_000; i++) t.execute(d);
-    expect(performance.now() - start).toBeLessThan(5000);
+    const first = t.execute(d);
+    for (let i = 0; i < 1000; i++) expect(t.execute(d)).toBe(first);
   });
 });
