@@ -83,6 +83,8 @@ export class EngineMetrics {
   readonly aggregationGroups: Gauge;
   readonly silences: Gauge<'state'>;
   readonly configLastReloadSuccessful: Gauge;
+  /** Every load of the configuration file, by result: an invalid configuration is counted, not just flagged. */
+  readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccessTimestamp: Gauge;
 
   private alertCounts: (() => Partial<Record<AlertCountState, number>>) | undefined;
@@ -177,6 +179,12 @@ export class EngineMetrics {
       },
     });
 
+    this.configReloads = new Counter({
+      name: 'alertsift_config_reloads_total',
+      help: 'Configuration loads (start and reloads) by result: success or failure.',
+      labelNames: ['result'],
+      registers,
+    });
     this.configLastReloadSuccessful = new Gauge({
       name: 'alertsift_config_last_reload_successful',
       help: 'Whether the last configuration reload attempt was successful (1) or not (0).',
@@ -260,6 +268,7 @@ export class EngineMetrics {
   /** Called by whoever loads configuration (start-up and every reload). `at` is epoch milliseconds. */
   recordReload(ok: boolean, at: number): void {
     this.configLastReloadSuccessful.set(ok ? 1 : 0);
+    this.configReloads.inc({ result: ok ? 'success' : 'failure' });
     if (ok) this.configLastReloadSuccessTimestamp.set(Math.floor(at / 1000));
   }
 

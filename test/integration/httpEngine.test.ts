@@ -132,6 +132,7 @@ describe('HTTP doors on the real engine', () => {
     expect(bad.body).toMatch(/:2:.*nobody/);
     expect(bad.body).toMatch(/:3:.*group_wait/);
     expect((await app.inject({ url: '/metrics' })).body).toMatch(/alertsift_config_last_reload_successful 0/);
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(/alertsift_config_reloads_total\{result="failure"\} 1/);
     expect(engine.config.route.groupWaitMs).toBe(1000);
     writeFileSync(file, GOOD.replace('group_wait: 1s', 'group_wait: 2s'));
     expect((await app.inject({ method: 'POST', url: '/-/reload' })).statusCode).toBe(200);
