@@ -24,7 +24,10 @@ if (!installed) {
 function shape(b: Batch): { t: number; alerts: string[] } {
   return {
     t: b.t,
-    alerts: b.body.alerts.map((a) => `${JSON.stringify(Object.entries(a.labels).sort())}:${a.status}`).sort(),
+    alerts: [
+      `receiver=${String(b.body.receiver)} status=${String(b.body.status)} truncated=${String(b.body.truncatedAlerts ?? 0)}`,
+      ...b.body.alerts.map((a) => `${JSON.stringify(Object.entries(a.labels).sort())}:${a.status}`).sort(),
+    ],
   };
 }
 
@@ -51,7 +54,7 @@ async function runOnAlertmanager(s: Scenario, workDir: string): Promise<{ batche
  * repeat interval (2.5 s) is not a multiple of the group interval, because at an exact multiple whether
  * Alertmanager repeats depends on its timer drift against the send latency.
  */
-export function randomScenario(seed: number): Scenario {
+export function randomScenario(seed: number, variant: 'basic' | 'receivers' = 'basic'): Scenario {
   let x = seed >>> 0;
   const rnd = () => {
     x = (x + 0x6d2b79f5) >>> 0;
@@ -71,6 +74,34 @@ export function randomScenario(seed: number): Scenario {
       return r < 0.3 ? { labels, startsAt: Math.max(0, t - 1), endsAt: t + pick([0, 1, 2]) } : { labels };
     });
     pushes.push({ t, alerts });
+  }
+  const silences: NonNullable<Scenario['silences']> = [];
+  if (variant === 'receivers') {
+    // A silence on one alert name, starting and ending on whole seconds.
+    const from = 2 + Math.floor(rnd() * 3);
+    silences.push({ t: from, matchers: [{ name: 'alertname', value: pick(['Down', 'Slow', 'Full']), isRegex: false }], startsAt: from, endsAt: from + 2 });
+    return {
+      name: `random-receivers-${seed}`,
+      config: `route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 1500ms
+  group_interval: 1s
+  repeat_interval: 2500ms
+  routes:
+  - {matchers: ['severity="critical"'], receiver: default, group_by: ['...'], continue: true}
+  - {matchers: ['instance="b"'], receiver: quiet}`,
+      receivers: `receivers:
+- name: default
+  webhook_configs: [{url: 'SINK_URL'}]
+- name: quiet
+  webhook_configs: [{url: 'SINK_URL', send_resolved: false, max_alerts: 1}]`,
+      pushes,
+      silences,
+      expect: [],
+      totalAlerts: -1,
+      until: 10.75,
+    };
   }
   return {
     name: `random-${seed}`,
@@ -95,7 +126,10 @@ describe.skipIf(!installed)('real Alertmanager as the oracle', () => {
   it('Alertmanager and alertsift replay agree on seeded random streams', { timeout: 60_000 }, async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'alertsift-oracle-'));
     try {
-      const scenarios = [11, 22, 33, 44].map(randomScenario);
+      const scenarios = [
+        ...[11, 22, 33, 44].map((seed) => randomScenario(seed)),
+        ...[5, 6, 7].map((seed) => randomScenario(seed, 'receivers')),
+      ];
       const results = await Promise.all(scenarios.map((s) => runOnAlertmanager(s, workDir)));
       for (const [i, s] of scenarios.entries()) {
         const ours = await runScenarioReplay(s);

@@ -21,6 +21,8 @@ export interface Scenario {
   name: string;
   /** YAML, without the receivers section (added by the harness with the sink URL). */
   config: string;
+  /** A receivers section of its own, with `SINK_URL` where the sink's URL goes (default: one webhook). */
+  receivers?: string;
   pushes: { t: number; alerts: ScenarioAlert[] }[];
   silences?: { t: number; matchers: { name: string; value: string; isRegex: boolean }[]; startsAt: number; endsAt: number }[];
   expect: { window: [number, number]; batch: ExpectedAlert[] }[];

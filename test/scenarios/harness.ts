@@ -24,6 +24,7 @@ export interface WebhookBody {
 }
 
 export function scenarioConfig(s: Scenario, url = 'http://sink.invalid/'): string {
+  if (s.receivers) return `${s.config}\n${s.receivers.replaceAll('SINK_URL', url)}\n`;
   return `${s.config}\nreceivers:\n- name: default\n  webhook_configs:\n  - url: '${url}'\n`;
 }
 
