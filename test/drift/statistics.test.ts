@@ -179,7 +179,7 @@ describe('PSI sample-size table (notes §3.2)', () => {
     [100, 0.37],
     [338, 0.1],
     [1000, 0.0338],
-  ] as const)('simulated p95 at N = %i matches the notes (%f) within 10 %%', (n, notes) => {
+  ] as const)('simulated p95 at N = %i matches the notes (%f) within 10 percent', (n, notes) => {
     const normal = normalGenerator(mulberry32(42 + n));
     const values: number[] = [];
     let falseAlarms = 0;

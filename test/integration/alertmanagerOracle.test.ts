@@ -49,7 +49,7 @@ async function runOnAlertmanager(s: Scenario, workDir: string): Promise<{ batche
 
 /**
  * Seeded random scenarios with no written expectations: only agreement with Alertmanager is checked.
- * Pushes and explicit end times fall on whole seconds and every group ticks on half seconds
+ * Pushes, explicit start and end times and silence boundaries fall on whole seconds and every group ticks on half seconds
  * (group_wait 1.5 s, group_interval 1 s), so wall-clock jitter cannot reorder a push and a flush; the
  * repeat interval (2.5 s) is not a multiple of the group interval, because at an exact multiple whether
  * Alertmanager repeats depends on its timer drift against the send latency.
@@ -70,8 +70,10 @@ export function randomScenario(seed: number, variant: 'basic' | 'receivers' = 'b
     const alerts = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => {
       const labels = { alertname: pick(['Down', 'Slow', 'Full']), instance: pick(['a', 'b']), severity: pick(['critical', 'warning']) };
       const r = rnd();
-      // Some alerts resolve explicitly, at a whole second in the past or the near future.
-      return r < 0.3 ? { labels, startsAt: Math.max(0, t - 1), endsAt: t + pick([0, 1, 2]) } : { labels };
+      // Some alerts resolve explicitly, now or at a whole second in the near future. Starting at the push
+      // time (never earlier) keeps Alertmanager's immediate first flush out of play, which would move a
+      // group's ticks onto whole seconds where they would race with pushes on the wall clock.
+      return r < 0.3 ? { labels, startsAt: t, endsAt: t + pick([0, 1, 2]) } : { labels };
     });
     pushes.push({ t, alerts });
   }

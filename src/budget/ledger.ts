@@ -1,0 +1,322 @@
+/**
+ * In-memory error-budget ledger for one SLO: event counts in time buckets, evaluated against the
+ * multi-window multi-burn-rate tiers.
+ *
+ * Clock-free by design: `record` takes the event's own time and `evaluate` takes `now`, so the engine decides
+ * what "now" is (and tests can replay any timeline). Memory is two fixed rings allocated up front:
+ *  - a fine ring (bucket = shortest window / 5, e.g. 1 min) spanning the longest alerting window, for burn
+ *    rates;
+ *  - a coarse ring (1 h buckets) spanning the SLO period, for "budget remaining".
+ * Neither grows with runtime or traffic: a bucket is reused once its time has slid out of the ring.
+ *
+ * Windows are computed from summed counts (Σbad/Σtotal), never by averaging per-bucket ratios, as Sloth's
+ * ratio_rate does: averaging would let a quiet bucket count as much as a busy one.
+ */
+import {
+  burnRate,
+  budgetConsumedWhenFiring,
+  errorRatio,
+  HOUR_MS,
+  SEVERITY_RANK,
+  tiersForPeriod,
+  type BurnTier,
+  type Severity,
+} from './burnRate.js';
+import type { SloSpec } from './spec.js';
+
+export interface LedgerOptions {
+  /** Tiers to evaluate; default: the Workbook's four, scaled to the spec's period. */
+  readonly tiers?: readonly BurnTier[];
+  /** Fine bucket size; default shortest window / 5 (1 min for the 5 min page window). */
+  readonly bucketMs?: number;
+  /** Coarse bucket size for the period ring; default 1 h. */
+  readonly periodBucketMs?: number;
+}
+
+export type RecordResult =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly reason: 'older than longest window' | 'invalid counts'; readonly message: string };
+
+export interface WindowReading {
+  readonly windowMs: number;
+  readonly good: number;
+  readonly total: number;
+  /** null when the window holds no events. */
+  readonly errorRatio: number | null;
+  readonly burnRate: number | null;
+  /** total ≥ minEvents (and > 0): the window's ratio is trusted enough to fire. */
+  readonly enoughEvents: boolean;
+}
+
+export type TierStatus = 'firing' | 'suppressed' | 'ok' | 'insufficient events' | 'no data';
+
+export interface TierResult {
+  readonly tier: BurnTier;
+  readonly status: TierStatus;
+  readonly long: WindowReading;
+  readonly short: WindowReading;
+  /** The burn-rate threshold both windows must exceed. */
+  readonly threshold: number;
+  /** Workbook: fraction of the period's budget gone by the time this tier fires. */
+  readonly budgetConsumedWhenFiring: number;
+  /** Name of the faster tier that silenced this one, when status is 'suppressed'. */
+  readonly suppressedBy?: string;
+}
+
+export interface BudgetReading {
+  readonly good: number;
+  readonly total: number;
+  /** Fraction of the period's budget spent: period error ratio / (1 − target). May exceed 1. */
+  readonly consumed: number;
+  /** 1 − consumed; negative once the budget is overspent. */
+  readonly remaining: number;
+  /** True while there is no data: the period window is pinned at the last data instead of sliding. */
+  readonly frozen: boolean;
+  /** End of the period window used (ms), null before any data. */
+  readonly asOf: number | null;
+}
+
+export interface Evaluation {
+  readonly slo: string;
+  readonly track: SloSpec['track'];
+  readonly at: number;
+  readonly state: 'ok' | 'firing' | 'no data';
+  /** Most urgent severity among firing tiers. */
+  readonly severity: Severity | null;
+  readonly tiers: readonly TierResult[];
+  readonly budget: BudgetReading;
+}
+
+/**
+ * A ring of count buckets. Each slot remembers which absolute bucket index it holds, so a stale slot (time
+ * slid past it) reads as empty without any sweeping, and a late event can tell whether its bucket still lives.
+ */
+class CountRing {
+  readonly slots: number;
+  private readonly index: Float64Array;
+  private readonly good: Float64Array;
+  private readonly total: Float64Array;
+
+  constructor(
+    readonly bucketMs: number,
+    slots: number,
+  ) {
+    this.slots = slots;
+    this.index = new Float64Array(slots).fill(Number.NaN);
+    this.good = new Float64Array(slots);
+    this.total = new Float64Array(slots);
+  }
+
+  bucketOf(time: number): number {
+    return Math.floor(time / this.bucketMs);
+  }
+
+  private slotOf(bucket: number): number {
+    return ((bucket % this.slots) + this.slots) % this.slots;
+  }
+
+  /** False when the slot already holds a newer bucket, i.e. this bucket has left the ring. */
+  canBook(bucket: number): boolean {
+    const held = this.index[this.slotOf(bucket)] ?? Number.NaN;
+    return Number.isNaN(held) || held <= bucket;
+  }
+
+  add(bucket: number, good: number, total: number): void {
+    const s = this.slotOf(bucket);
+    if (this.index[s] !== bucket) {
+      this.index[s] = bucket;
+      this.good[s] = 0;
+      this.total[s] = 0;
+    }
+    this.good[s] = (this.good[s] ?? 0) + good;
+    this.total[s] = (this.total[s] ?? 0) + total;
+  }
+
+  /** Sum of the `count` buckets ending at (and including) `lastBucket`. */
+  sum(lastBucket: number, count: number): { good: number; total: number } {
+    let good = 0;
+    let total = 0;
+    const n = Math.min(count, this.slots);
+    for (let b = lastBucket - n + 1; b <= lastBucket; b++) {
+      const s = this.slotOf(b);
+      if (this.index[s] === b) {
+        good += this.good[s] ?? 0;
+        total += this.total[s] ?? 0;
+      }
+    }
+    return { good, total };
+  }
+
+  occupied(): number {
+    let n = 0;
+    for (const i of this.index) if (!Number.isNaN(i)) n++;
+    return n;
+  }
+}
+
+export class BudgetLedger {
+  readonly spec: SloSpec;
+  readonly tiers: readonly BurnTier[];
+  readonly bucketMs: number;
+  readonly longestWindowMs: number;
+  private readonly fine: CountRing;
+  private readonly coarse: CountRing;
+  private readonly periodBuckets: number;
+  /** Newest event time booked; late-data acceptance is measured from it, not from a wall clock. */
+  private watermark = Number.NEGATIVE_INFINITY;
+
+  constructor(spec: SloSpec, options: LedgerOptions = {}) {
+    this.spec = spec;
+    if (!(spec.target > 0 && spec.target < 1)) throw new RangeError(`target must be in (0, 1), got ${spec.target}`);
+    this.tiers = options.tiers ?? tiersForPeriod(spec.period);
+    if (this.tiers.length === 0) throw new RangeError('a ledger needs at least one tier');
+    const windows = this.tiers.flatMap((t) => [t.longWindowMs, t.shortWindowMs]);
+    const shortest = Math.min(...windows);
+    this.longestWindowMs = Math.max(...windows);
+    // A tier whose long window outlasts the period would judge more than the whole budget's horizon.
+    if (this.longestWindowMs > spec.period) {
+      throw new RangeError(`longest window ${this.longestWindowMs} ms exceeds the SLO period ${spec.period} ms`);
+    }
+    // Five buckets in the shortest window keeps its edge error at most one fifth of it; 1 min for 5 min.
+    this.bucketMs = options.bucketMs ?? shortest / 5;
+    if (!(this.bucketMs > 0) || this.bucketMs > shortest) {
+      throw new RangeError(`bucket ${this.bucketMs} ms must be positive and no longer than the shortest window`);
+    }
+    this.fine = new CountRing(this.bucketMs, Math.ceil(this.longestWindowMs / this.bucketMs));
+    const periodBucketMs = Math.max(options.periodBucketMs ?? HOUR_MS, this.bucketMs);
+    this.periodBuckets = Math.ceil(spec.period / periodBucketMs);
+    // One spare slot: a late event accepted by the fine ring may sit one coarse bucket behind the period edge.
+    this.coarse = new CountRing(periodBucketMs, this.periodBuckets + 1);
+  }
+
+  /**
+   * Book `good` of `total` events at their event time (late data lands in its own bucket, so burn is
+   * recomputed as if it had arrived on time). Data older than the longest window behind the newest event is
+   * refused: its bucket has been reused and no alerting window could see it any more.
+   */
+  record(eventTime: number, good: number, total: number): RecordResult {
+    if (
+      !Number.isFinite(eventTime) ||
+      !Number.isFinite(good) ||
+      !Number.isFinite(total) ||
+      good < 0 ||
+      total < 0 ||
+      good > total
+    ) {
+      return {
+        accepted: false,
+        reason: 'invalid counts',
+        message: `need finite eventTime and 0 ≤ good ≤ total, got t=${eventTime} good=${good} total=${total}`,
+      };
+    }
+    const bucket = this.fine.bucketOf(eventTime);
+    const cBucket = this.coarse.bucketOf(eventTime);
+    const newest = Number.isFinite(this.watermark) ? this.fine.bucketOf(this.watermark) : bucket;
+    if (bucket <= newest - this.fine.slots || !this.fine.canBook(bucket) || !this.coarse.canBook(cBucket)) {
+      return {
+        accepted: false,
+        reason: 'older than longest window',
+        message:
+          `event at ${eventTime} is more than the longest window (${this.longestWindowMs} ms) behind the newest ` +
+          `event at ${this.watermark}; its bucket has been reused`,
+      };
+    }
+    if (total > 0) {
+      this.fine.add(bucket, good, total);
+      this.coarse.add(cBucket, good, total);
+    }
+    if (eventTime > this.watermark) this.watermark = eventTime;
+    return { accepted: true };
+  }
+
+  /** Counts in the window of length `windowMs` ending at `now` (bucket-aligned, current bucket included). */
+  window(now: number, windowMs: number): WindowReading {
+    const { good, total } = this.fine.sum(this.fine.bucketOf(now), Math.ceil(windowMs / this.bucketMs));
+    return {
+      windowMs,
+      good,
+      total,
+      errorRatio: errorRatio(good, total),
+      burnRate: burnRate(good, total, this.spec.target),
+      enoughEvents: total > 0 && total >= this.spec.minEvents,
+    };
+  }
+
+  evaluate(now: number): Evaluation {
+    const shortest = Math.min(...this.tiers.map((t) => t.shortWindowMs));
+    // Every window ends at `now`, so if the shortest is empty no tier's short window can be trusted either:
+    // the source has gone quiet (labels late, scrape broken). Freeze instead of burning or recovering.
+    const noData = this.window(now, shortest).total === 0;
+
+    type Draft = { tier: BurnTier; long: WindowReading; short: WindowReading; status: TierStatus };
+    const drafts: Draft[] = this.tiers.map((tier) => {
+      const long = this.window(now, tier.longWindowMs);
+      const short = this.window(now, tier.shortWindowMs);
+      let status: TierStatus;
+      if (noData) status = 'no data';
+      else if (!long.enoughEvents || !short.enoughEvents) status = 'insufficient events';
+      else status = exceeds(long, tier.burnRate) && exceeds(short, tier.burnRate) ? 'firing' : 'ok';
+      return { tier, long, short, status };
+    });
+
+    // A slower tier saying the same thing as a faster, at-least-as-urgent one that already fires is noise
+    // (Workbook approach-5 con; Pyrra #1883), so it steps aside until the faster one resets.
+    const results: TierResult[] = drafts.map((d) => {
+      const base = {
+        tier: d.tier,
+        long: d.long,
+        short: d.short,
+        threshold: d.tier.burnRate,
+        budgetConsumedWhenFiring: budgetConsumedWhenFiring(d.tier.burnRate, d.tier.longWindowMs, this.spec.period),
+      };
+      if (d.status !== 'firing') return { ...base, status: d.status };
+      const by = drafts.find(
+        (f) =>
+          f.status === 'firing' &&
+          f.tier.longWindowMs < d.tier.longWindowMs &&
+          SEVERITY_RANK[f.tier.severity] >= SEVERITY_RANK[d.tier.severity],
+      );
+      return by ? { ...base, status: 'suppressed' as const, suppressedBy: by.tier.name } : { ...base, status: 'firing' as const };
+    });
+
+    const firing = results.filter((r) => r.status === 'firing');
+    const severity = firing.reduce<Severity | null>(
+      (s, r) => (s === null || SEVERITY_RANK[r.tier.severity] > SEVERITY_RANK[s] ? r.tier.severity : s),
+      null,
+    );
+    return {
+      slo: this.spec.name,
+      track: this.spec.track,
+      at: now,
+      state: noData ? 'no data' : firing.length > 0 ? 'firing' : 'ok',
+      severity,
+      tiers: results,
+      budget: this.budget(now, noData),
+    };
+  }
+
+  private budget(now: number, frozen: boolean): BudgetReading {
+    // Frozen: pin the period window at the last data so old errors neither age out (fake recovery) nor does
+    // the silence count as anything. Never look past `now`, so evaluating the past stays consistent.
+    const end = frozen ? Math.min(now, this.watermark) : now;
+    if (!Number.isFinite(end)) return { good: 0, total: 0, consumed: 0, remaining: 1, frozen, asOf: null };
+    const { good, total } = this.coarse.sum(this.coarse.bucketOf(end), this.periodBuckets);
+    const rate = burnRate(good, total, this.spec.target) ?? 0;
+    return { good, total, consumed: rate, remaining: 1 - rate, frozen, asOf: end };
+  }
+
+  /** Allocated and occupied bucket counts: fixed at construction, whatever the runtime or traffic. */
+  footprint(): { fineSlots: number; coarseSlots: number; occupiedFine: number; occupiedCoarse: number } {
+    return {
+      fineSlots: this.fine.slots,
+      coarseSlots: this.coarse.slots,
+      occupiedFine: this.fine.occupied(),
+      occupiedCoarse: this.coarse.occupied(),
+    };
+  }
+}
+
+function exceeds(w: WindowReading, threshold: number): boolean {
+  // Strict ">", as the Workbook's Prometheus expressions.
+  return w.burnRate !== null && w.burnRate > threshold;
+}
