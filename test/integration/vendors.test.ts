@@ -64,7 +64,7 @@ receivers:
   });
   const post = (alerts: unknown) =>
     app.inject({ method: 'POST', url: '/api/v2/alerts', payload: JSON.stringify(alerts), headers: { 'content-type': 'application/json' } });
-  return { pd, slack, engine, app, post, logs, metrics };
+  return { pd, slack, engine, app, post, logs, metrics, yaml };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,35 +152,26 @@ describe('delivery to PagerDuty and Slack (local stand-ins checking the vendor r
 
 describe('replay and live share the payload builders', () => {
   it('the PagerDuty and Slack bodies replay records are the bodies the live engine delivers', async () => {
-    const { pd, slack, post } = await setup();
+    const { pd, slack, post, yaml } = await setup();
     const startsAt = new Date(Date.now() - 60_000).toISOString();
     const alerts = [{ labels: { alertname: 'Same', severity: 'warning', instance: 'x' }, annotations: { summary: 's' }, startsAt }];
     await post(alerts);
     await sleep(800);
-    const yaml = `
-route: {receiver: oncall, group_by: [alertname], group_wait: 200ms, group_interval: 600ms, repeat_interval: 1h}
-receivers:
-- name: oncall
-  pagerduty_configs:
-  - routing_key: ${ROUTING_KEY}
-    url: ${pd.url}/v2/enqueue
-  slack_configs:
-  - api_url: ${slack.url}/services/${WEBHOOK_SECRET}
-    send_resolved: true
-`;
     const parsed = parseConfig(yaml, 'replay.yml');
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const out: { integration: string; body: unknown }[] = [];
+    const out: { integration: string; index: number; body: unknown }[] = [];
     await replay({
       config: parsed.config,
       lines: [JSON.stringify({ at: new Date().toISOString(), alerts })],
-      output: (l) => out.push(JSON.parse(l) as { integration: string; body: unknown }),
+      output: (l) => out.push(JSON.parse(l) as { integration: string; index: number; body: unknown }),
       until: Date.now() + 1000,
       externalURL: 'http://alertsift.test',
     });
     const livePd = pd.received.find((r) => r.body.event_action === 'trigger')!.body;
     expect(out.find((o) => o.integration === 'pagerduty')!.body).toEqual(livePd);
-    const liveSlack = slack.received.find((r) => r.path.startsWith('/services/'))!.body;
-    expect(out.find((o) => o.integration === 'slack')!.body).toEqual(liveSlack);
+    const liveWebhook = slack.received.find((r) => r.path.startsWith('/services/'))!.body;
+    expect(out.find((o) => o.integration === 'slack' && o.index === 1)!.body).toEqual(liveWebhook);
+    const livePost = slack.received.find((r) => r.path === '/api/chat.postMessage')!.body;
+    expect(out.find((o) => o.integration === 'slack' && o.index === 0)!.body).toEqual(livePost);
   });
 });
