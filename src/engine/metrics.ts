@@ -54,6 +54,8 @@ const DOORS: readonly AlertSource[] = ['api', 'webhook', 'kafka', 'replay'];
 export interface MetricsSource {
   now(): number;
   listAlerts(query: AlertQuery): AlertView[];
+  /** Alerts held (not resolved) by state, counted without building API views. */
+  countAlertsByState?(): Record<AlertCountState, number>;
   readonly dispatcher: { groupCount(): number };
   readonly silences: { countByState(now: number): Record<SilenceCountState, number> };
 }
@@ -245,6 +247,7 @@ export class EngineMetrics {
    */
   attachEngine(engine: MetricsSource): void {
     this.setAlertCountsProvider(() => {
+      if (engine.countAlertsByState) return engine.countAlertsByState();
       const counts: Record<AlertCountState, number> = { active: 0, suppressed: 0, unprocessed: 0 };
       for (const a of engine.listAlerts(ALL_ALERTS)) counts[a.status.state]++;
       return counts;
