@@ -2,6 +2,8 @@
  * Live delivery to local PagerDuty and Slack stand-ins that check every body against the vendor's rules:
  * the engine on the wall clock, real HTTP, scripted 429/500 answers.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,7 +141,58 @@ describe('delivery to PagerDuty and Slack (local stand-ins checking the vendor r
     expect(slack.violations).toEqual([]);
   });
 
-  it('a refused connection and a fatal 400 are reported without the secrets', async () => {
+  it('a webhook that refuses connections loses nothing: failures are logged without the URL, delivery resumes when it is back', async () => {
+    // A free port with nothing listening yet.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const secretPath = '/hooks/T0K3N-very-secret';
+    const parsed = parseConfig(
+      `route: {receiver: hook, group_wait: 100ms, group_interval: 400ms}
+receivers: [{name: hook, webhook_configs: [{url: 'http://127.0.0.1:${port}${secretPath}'}]}]
+`,
+      'refused.yml',
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const logs: string[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
+    const clock = new WallClock();
+    const engine = new Engine({ config: parsed.config, clock, transport: createLiveTransport({ clock, logger }), externalURL: 'http://x' });
+    closers.push(async () => {
+      await engine.stop();
+      clock.stopAll();
+    });
+    engine.receiveAlerts(
+      (await import('../../src/normalize/apiV2Alerts.js')).normalizeApiV2Alerts([{ labels: { alertname: 'Lost?' } }], {
+        now: clock.now(),
+        resolveTimeoutMs: 300_000,
+        source: 'api',
+      }).alerts,
+    );
+    await sleep(1000);
+    const failures = engine.recentDeliveries().filter((d) => d.outcome === 'failed');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]!.error).toMatch(/ECONNREFUSED|connect|refused/i);
+    // The receiver comes back: the next flush delivers the notification that failed.
+    const received: unknown[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(req.url);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => server.close(() => r())));
+    await sleep(1000);
+    expect(received).toEqual([secretPath]);
+    expect(engine.recentDeliveries().filter((d) => d.outcome === 'delivered')).toHaveLength(1);
+    const everything = logs.join('\n') + JSON.stringify(engine.recentDeliveries());
+    expect(everything).not.toContain('T0K3N');
+  });
+
+  it('a fatal 400 is reported without the secrets', async () => {
     const { pd, post, logs, metrics } = await setup();
     pd.script.push({ status: 400, body: '{"status":"invalid event"}' });
     await post([{ labels: { alertname: 'X' } }]);
