@@ -38,7 +38,7 @@ import { buildTopology } from './generator/topology.js';
 import { alertmanagerInstalled, alertmanagerVersion, startAlertmanager } from './alertmanager/process.js';
 import { loadBatches, sendBatches, type Batch, type SendResult } from './alertmanager/sender.js';
 import { countWebhookBody, emptyCounts, WebhookSink, type NotificationCounts } from './alertmanager/webhook-sink.js';
-import { readLines } from './lib/lines.js';
+import { readLines } from '../src/intake/replay/readLines.js';
 import { benchTmp, isMain } from './lib/paths.js';
 import { fmtInt, fmtMiB, fmtSi, table } from './lib/stats.js';
 import { cpuProbe } from './lib/cpu.js';

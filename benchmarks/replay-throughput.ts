@@ -25,7 +25,7 @@ import { ensureScenarioFiles, type Manifest } from './generator/files.js';
 import { scenarioById, THROUGHPUT_SCENARIOS } from './generator/scenarios.js';
 import { summarizeCpuProfile, formatProfile } from './lib/cpuprofile.js';
 import { cpuProbe } from './lib/cpu.js';
-import { readLines } from './lib/lines.js';
+import { readLines } from '../src/intake/replay/readLines.js';
 import { benchTmp, isMain } from './lib/paths.js';
 import { fmtInt, fmtMiB, fmtSi, median, spread, table } from './lib/stats.js';
 

@@ -4,7 +4,7 @@
  * measures what was accepted and how far behind schedule the sends fell.
  */
 import { Agent, request } from 'node:http';
-import { readLines } from '../lib/lines.js';
+import { readLines } from '../../src/intake/replay/readLines.js';
 
 interface StreamAlert {
   readonly labels: Record<string, string>;

@@ -2,12 +2,12 @@
  * The `alertsift` command: `serve` (the embedded default), `replay` (virtual time) and `check-config`.
  * This file only parses arguments and wires the engine to its doors; behaviour lives in the stages.
  */
-import { createReadStream, readFileSync, writeSync, openSync, closeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../config/checkConfig.js';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { parseTime } from '../domain/time.js';
+import { readLines } from '../intake/replay/readLines.js';
 import { replay } from '../intake/replay/replay.js';
 import { serve } from './serve.js';
 
@@ -83,7 +83,11 @@ async function replayCommand(args: string[]): Promise<number> {
   }
   const out = values.output ? openSync(values.output, 'w') : 1;
   const writer = new BufferedWriter(out);
-  const lines = createInterface({ input: createReadStream(values.input), crlfDelay: Infinity });
+  if (!existsSync(values.input)) {
+    process.stderr.write(`--input: no such file: ${values.input}\n`);
+    return 2;
+  }
+  const lines = readLines(values.input);
   const stats = await replay({
     config: loaded.config,
     lines,
