@@ -31,19 +31,12 @@ PIDFILE="$KDIR/kafka-$PORT.pid"
 RUNFILE="$KDIR/kafka-$PORT.rundir"
 MAVEN_DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
-log() { echo "[kafka] $*" >&2; }
-die() { echo "[kafka] ERROR: $*" >&2; exit 1; }
+SERVICE=kafka
+PROCESS_PATTERN='kafka.Kafka'
+# shellcheck source=common.sh
+source "$HERE/common.sh"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-running_pid() {
-  # prints the pid if our broker is alive; guards against a recycled pid by checking the cmdline
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka' || return 1
-  echo "$pid"
-}
 
 cmd_install() {
   command -v java >/dev/null || die "java not found (need Java 17+)"

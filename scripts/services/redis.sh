@@ -18,18 +18,13 @@ TIMEOUT="${REDIS_START_TIMEOUT:-20}"
 PIDFILE="$RDIR/redis-$PORT.pid"
 RUNFILE="$RDIR/redis-$PORT.rundir"
 
-log() { echo "[redis] $*" >&2; }
-die() { echo "[redis] ERROR: $*" >&2; exit 1; }
+SERVICE=redis
+PROCESS_PATTERN='redis-server'
+# shellcheck source=common.sh
+source "$HERE/common.sh"
 
 ping_ok() { redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null | grep -q PONG; }
 
-running_pid() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'redis-server' || return 1
-  echo "$pid"
-}
 
 cmd_install() {
   if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
