@@ -3,13 +3,13 @@
  * Requires `npm run build` first; `npm test` does that.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { S2 } from '../scenarios/alertmanagerScenarios.js';
 import { scenarioConfig, scenarioLines } from '../scenarios/harness.js';
+import { tempDir } from '../support/tempDir.js';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/alertsift.js');
@@ -25,7 +25,7 @@ async function alertsift(...args: string[]): Promise<{ code: number; stdout: str
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'alertsift-cli-'));
+const dir = tempDir('alertsift-cli-');
 
 describe('alertsift check-config', () => {
   it('accepts the example configuration and summarises it', async () => {

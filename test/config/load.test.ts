@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { formatConfigError, loadConfigFile, parseConfig, type ConfigError } from
 import type { Config, RouteConfig } from '../../src/config/types.js';
 import { compileMatchers, matchersKey } from '../../src/route/matchers.js';
 import { isActiveAt } from '../../src/route/timeIntervals.js';
+import { tempDir } from '../support/tempDir.js';
 
 const DATA = '/work/shared/data/alertmanager-configs';
 const UPSTREAM_SIMPLE = `${DATA}/prometheus-alertmanager/doc/examples/simple.yml`;
@@ -395,7 +395,7 @@ describe('values and defaults', () => {
   });
 
   it('reads *_file options relative to the configuration file, trimmed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alertsift-config-'));
+    const dir = tempDir('alertsift-config-');
     writeFileSync(join(dir, 'hook.url'), 'http://hook.example/from-file\n');
     writeFileSync(join(dir, 'pd.key'), '  pd-key-from-file \n');
     writeFileSync(join(dir, 'slack.url'), 'https://hooks.slack.example/from-file');

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { makeEngine } from '../engine/support.js';
+import { tempDir } from '../support/tempDir.js';
 
 describe('templates in the configuration', () => {
   it('loads template files by glob, and templated fields use their defines', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alertsift-tmpl-'));
+    const dir = tempDir('alertsift-tmpl-');
     writeFileSync(join(dir, 'a.tmpl'), '{{ define "team.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}{{ end }}');
     writeFileSync(join(dir, 'ignored.txt'), '{{ broken');
     const yaml = `templates: ['${dir}/*.tmpl']
@@ -64,7 +64,7 @@ receivers:
   });
 
   it('a template file with a syntax error names the file and the line inside it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alertsift-tmpl-'));
+    const dir = tempDir('alertsift-tmpl-');
     writeFileSync(join(dir, 'bad.tmpl'), '{{ define "x" }}\nok\n{{ if }}{{ end }}{{ end }}');
     const r = parseConfig(`templates: [bad.tmpl]\nroute: {receiver: r}\nreceivers: [{name: r}]\n`, join(dir, 'c.yml'));
     expect(r.ok).toBe(false);

@@ -2,8 +2,7 @@
  * The HTTP doors wired to the real engine (fastify inject, virtual clock): bad input is refused with the
  * problem named, counted in /metrics, and loses nothing else; reload keeps state or reports every error.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatConfigError, loadConfigFile } from '../../src/config/load.js';
@@ -12,13 +11,14 @@ import { EngineMetrics } from '../../src/engine/metrics.js';
 import { buildServer } from '../../src/intake/http/server.js';
 import { VirtualClock } from '../../src/state/clock.js';
 import { CapturingTransport, T0 } from '../engine/support.js';
+import { tempDir } from '../support/tempDir.js';
 
 const GOOD = `route: {receiver: default, group_by: [alertname], group_wait: 1s, group_interval: 1s}
 receivers: [{name: default, webhook_configs: [{url: 'http://sink.invalid/'}]}]
 `;
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'alertsift-http-'));
+  const dir = tempDir('alertsift-http-');
   const file = join(dir, 'alertsift.yml');
   writeFileSync(file, GOOD);
   const loaded = loadConfigFile(file);
