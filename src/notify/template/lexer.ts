@@ -190,17 +190,9 @@ export function lex(src: string): Token[] {
         continue;
       }
       if (c === '"') {
-        pos++;
-        for (;;) {
-          const ch = src[pos];
-          if (ch === '\\') {
-            pos += 2;
-            continue;
-          }
-          if (ch === undefined || ch === '\n') return error('unterminated quoted string', start);
-          pos++;
-          if (ch === '"') break;
-        }
+        const end = scanQuoted(src, pos, '"');
+        if (end < 0) return error('unterminated quoted string', start);
+        pos = end;
         out.push({ type: 'string', val: src.slice(start, pos), pos: start });
         continue;
       }
@@ -212,17 +204,9 @@ export function lex(src: string): Token[] {
         continue;
       }
       if (c === "'") {
-        pos++;
-        for (;;) {
-          const ch = src[pos];
-          if (ch === '\\') {
-            pos += 2;
-            continue;
-          }
-          if (ch === undefined || ch === '\n') return error('unterminated character constant', start);
-          pos++;
-          if (ch === "'") break;
-        }
+        const end = scanQuoted(src, pos, "'");
+        if (end < 0) return error('unterminated character constant', start);
+        pos = end;
         out.push({ type: 'charConstant', val: src.slice(start, pos), pos: start });
         continue;
       }
@@ -329,4 +313,22 @@ function scanNumber(src: string, pos: number): number {
   accept('i');
   if (isAlphaNumeric(charAt(src, pos))) return -(pos + charAt(src, pos).length + 1);
   return pos;
+}
+
+/**
+ * The end (one past the closing quote) of a quoted literal that opens at `open`, skipping backslash
+ * escapes; -1 when the line or the input ends first.
+ */
+function scanQuoted(src: string, open: number, quote: string): number {
+  let pos = open + 1;
+  for (;;) {
+    const ch = src[pos];
+    if (ch === '\\') {
+      pos += 2;
+      continue;
+    }
+    if (ch === undefined || ch === '\n') return -1;
+    pos++;
+    if (ch === quote) return pos;
+  }
 }
