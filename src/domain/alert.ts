@@ -26,7 +26,7 @@ export interface Alert {
   readonly source: AlertSource;
 }
 
-export type AlertSource = 'api' | 'webhook' | 'kafka' | 'replay';
+export type AlertSource = 'api' | 'webhook' | 'kafka' | 'replay' | 'signal' | 'incident';
 
 /** Resolved at `now` means an end time at or before `now` (Alertmanager `Alert.ResolvedAt`). */
 export function isResolvedAt(alert: Pick<Alert, 'endsAt'>, now: number): boolean {
