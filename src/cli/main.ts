@@ -9,12 +9,15 @@ import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { parseTime } from '../domain/time.js';
 import { readLines } from '../intake/replay/readLines.js';
 import { replay } from '../intake/replay/replay.js';
+import { loadCorrelation } from './correlation.js';
 import { serve } from './serve.js';
 
 const USAGE = `usage:
-  alertsift serve --config <alertmanager.yml> [--listen 0.0.0.0:9093] [--external-url URL] [--log-level info]
-  alertsift replay --config <file> --input <file.jsonl> [--output <file.jsonl>] [--until <RFC3339>] [--external-url URL]
-  alertsift check-config <file> [<file>...]
+  alertsift serve --config <alertmanager.yml> [--rules <dir>] [--listen 0.0.0.0:9093] [--external-url URL] [--log-level info]
+  alertsift replay --config <file> [--rules <dir>] --input <file.jsonl> [--output <file.jsonl>] [--until <RFC3339>] [--external-url URL]
+  alertsift check-config <file> [<file>...] [--rules <dir>]
+
+  --rules <dir>  correlation rules (docs/correlation.md); without it alertsift behaves as Alertmanager
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -38,13 +41,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function checkConfigCommand(args: string[]): number {
-  if (args.length === 0) {
+async function checkConfigCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { rules: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length === 0 && values.rules === undefined) {
     process.stderr.write(`check-config needs at least one file\n${USAGE}`);
     return 2;
   }
   let failed = false;
-  for (const file of args) {
+  if (values.rules !== undefined) {
+    const r = await loadCorrelation(values.rules);
+    if (r.ok) process.stdout.write(`Checking rules in '${values.rules}'  SUCCESS${r.factory ? '' : ' (no rule claims anything: correlation stays off)'}\n`);
+    else {
+      process.stderr.write(`Checking rules in '${values.rules}'  FAILED:\n${r.errors.map((e) => `  ${e}`).join('\n')}\n`);
+      failed = true;
+    }
+  }
+  for (const file of positionals) {
     const r = checkConfig(file);
     (r.ok ? process.stdout : process.stderr).write(r.output.endsWith('\n') ? r.output : r.output + '\n');
     if (!r.ok) failed = true;
@@ -61,6 +73,7 @@ async function replayCommand(args: string[]): Promise<number> {
       output: { type: 'string' },
       until: { type: 'string' },
       'external-url': { type: 'string' },
+      rules: { type: 'string' },
     },
     strict: true,
   });
@@ -71,6 +84,11 @@ async function replayCommand(args: string[]): Promise<number> {
   const loaded = loadConfigFile(values.config);
   if (!loaded.ok) {
     for (const e of loaded.errors) process.stderr.write(formatConfigError(e) + '\n');
+    return 1;
+  }
+  const correlation = await loadCorrelation(values.rules);
+  if (!correlation.ok) {
+    for (const e of correlation.errors) process.stderr.write(e + '\n');
     return 1;
   }
   let until: number | undefined;
@@ -95,11 +113,13 @@ async function replayCommand(args: string[]): Promise<number> {
     until,
     externalURL: values['external-url'],
     onError: (m) => process.stderr.write(`${values.input}: ${m}\n`),
+    ...(correlation.factory && { correlation: correlation.factory }),
   });
   writer.flush();
   if (values.output) closeSync(out);
   process.stderr.write(
-    `replayed ${stats.lines} lines, ${stats.alertsReceived} alerts, ${stats.rejected} rejected, ` +
+    `replayed ${stats.lines} lines, ${stats.alertsReceived} alerts, ${stats.signalsReceived} signals, ` +
+      `${stats.changesReceived} changes, ${stats.rejected} rejected, ` +
       `${stats.notifications} notifications (virtual ${stats.virtualStart ?? '-'} → ${stats.virtualEnd ?? '-'})\n`,
   );
   return 0;
@@ -133,12 +153,18 @@ async function serveCommand(args: string[]): Promise<number> {
       listen: { type: 'string', default: '0.0.0.0:9093' },
       'external-url': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      rules: { type: 'string' },
     },
     strict: true,
   });
   if (!values.config) {
     process.stderr.write(`serve needs --config\n${USAGE}`);
     return 2;
+  }
+  const correlation = await loadCorrelation(values.rules);
+  if (!correlation.ok) {
+    for (const e of correlation.errors) process.stderr.write(e + '\n');
+    return 1;
   }
   const text = readConfigText(values.config);
   return serve({
@@ -147,6 +173,7 @@ async function serveCommand(args: string[]): Promise<number> {
     listen: values.listen!,
     externalURL: values['external-url'],
     logLevel: values['log-level']!,
+    ...(correlation.factory && { correlation: correlation.factory }),
   });
 }
 

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { DeliveryLog } from '../dispatch/deliveryLog.js';
-import { Engine } from '../engine/engine.js';
+import { type CorrelationFactory, Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
 import { registerInbox } from '../intake/http/inbox.js';
 import { buildServer } from '../intake/http/server.js';
@@ -19,6 +19,7 @@ export interface ServeOptions {
   readonly listen: string;
   readonly externalURL?: string;
   readonly logLevel: string;
+  readonly correlation?: CorrelationFactory;
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
@@ -42,6 +43,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     transport: createLiveTransport({ clock, logger, deliveryLog }),
     externalURL,
     observer: metrics.dispatchObserver(),
+    ...(opts.correlation && { correlation: opts.correlation }),
     loadConfig: async () => {
       const r = loadConfigFile(opts.configPath);
       metrics.recordReload(r.ok, clock.now());
@@ -54,7 +56,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   const app = buildServer({ engine, metrics, logger });
   registerInbox(app, 100, logger);
   await app.listen({ host, port });
-  logger.info({ listen: opts.listen, externalURL }, 'alertsift serving');
+  logger.info({ listen: opts.listen, externalURL, correlation: engine.correlator !== undefined }, 'alertsift serving');
 
   process.on('SIGHUP', () => {
     void engine.reload().then((r) => {

@@ -29,9 +29,16 @@ export interface Correlator {
   observe(alert: Alert): boolean;
   /** A change event (attached to incidents as a suspect within the change window). */
   observeChange(change: ChangeEvent): void;
-  /** Drops resolved state older than the retention, keeps memory bounded by active incidents. */
-  collect(now: number): void;
-  /** Cancels timers (configuration reload builds a new correlator from the same state). */
+  /**
+   * Drops resolved state older than the retention, keeps memory bounded by active incidents. Returns the
+   * fingerprints of the incident alerts it dropped, so the engine can forget them in dispatch too.
+   */
+  collect(now: number): string[];
+  /** The current version of every incident alert not yet collected (a configuration reload re-routes them). */
+  incidentAlerts(): Alert[];
+  /** True while anything waits on a timer: an alert in hold-down, an open incident (replay drains until false). */
+  busy(): boolean;
+  /** Cancels timers (the engine is stopping). A configuration reload keeps the correlator and its state. */
   stop(): void;
   readonly directory: IncidentDirectory;
 }

@@ -6,7 +6,9 @@
  */
 import { redactConfigText } from '../config/redact.js';
 import type { Config } from '../config/types.js';
+import { INCIDENT_ID_LABEL, type Correlator, type IncidentSnapshot, type SuppressionView } from '../correlate/types.js';
 import type { Alert } from '../domain/alert.js';
+import type { ChangeEvent } from '../domain/signal.js';
 import { compareLabelSets } from '../domain/labels.js';
 import { formatTime } from '../domain/time.js';
 import { Dispatcher, type DispatchObserver } from '../dispatch/dispatcher.js';
@@ -56,7 +58,14 @@ export interface EngineOptions {
   /** A templated field failed to render (its fallback was used). */
   readonly onTemplateError?: (field: string, message: string) => void;
   readonly notificationLog?: NotificationLogPort;
+  /**
+   * Correlation (rules loaded): builds the correlator. Absent, the engine is Alertmanager exactly. The
+   * sink is where incident alerts enter routing and dispatch.
+   */
+  readonly correlation?: CorrelationFactory;
 }
+
+export type CorrelationFactory = (deps: { readonly clock: Clock; readonly sink: (incidentAlert: Alert) => void }) => Correlator;
 
 /** The parts rebuilt from each configuration. */
 interface Compiled {
@@ -77,7 +86,10 @@ export class Engine implements EnginePort {
   private configText: string;
   private gcTimer: TimerHandle | undefined;
   private readonly startedAt: number;
+  /** Incidents; undefined without correlation rules. */
+  readonly correlator: Correlator | undefined;
   alertsReceived = 0;
+  changesReceived = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.store = opts.alertStore ?? new MemoryAlertStore();
@@ -86,6 +98,14 @@ export class Engine implements EnginePort {
     this.silences = new SilenceRegistry(opts.newSilenceId ?? (() => crypto.randomUUID()));
     this.configText = opts.configText ?? '';
     this.startedAt = opts.clock.now();
+    // The sink reads `this.compiled` at call time, so incident alerts follow configuration reloads.
+    this.correlator = opts.correlation?.({
+      clock: opts.clock,
+      sink: (incidentAlert) => {
+        this.compiled.inhibitor.observe(incidentAlert);
+        this.compiled.dispatcher.process(incidentAlert);
+      },
+    });
     this.compiled = this.compile(opts.config);
     this.scheduleGc();
   }
@@ -109,12 +129,26 @@ export class Engine implements EnginePort {
   receiveAlerts(alerts: readonly Alert[]): void {
     const now = this.opts.clock.now();
     const { inhibitor, dispatcher } = this.compiled;
+    const correlator = this.correlator;
     for (const incoming of alerts) {
       const stored = this.store.put(incoming, now);
+      // A claimed alert still inhibits (it is a real firing alert), but is dispatched through its incident.
       inhibitor.observe(stored);
+      if (correlator?.observe(stored)) continue;
       dispatcher.process(stored);
     }
     this.alertsReceived += alerts.length;
+  }
+
+  /** Change events: suspects for incidents. Without correlation they are only counted. */
+  receiveChanges(changes: readonly ChangeEvent[]): void {
+    for (const c of changes) this.correlator?.observeChange(c);
+    this.changesReceived += changes.length;
+  }
+
+  /** Anything still waiting on a timer: a group holding alerts, an alert in hold-down, an open incident. */
+  busy(): boolean {
+    return this.compiled.dispatcher.hasAlerts() || (this.correlator?.busy() ?? false);
   }
 
   /** Applies a new configuration, keeping alerts, silences and the notification log. */
@@ -122,8 +156,14 @@ export class Engine implements EnginePort {
     await this.compiled.dispatcher.stop();
     this.compiled = this.compile(config);
     if (text !== undefined) this.configText = text;
-    // Like Alertmanager's new dispatcher subscribing to the store: every stored alert is routed again.
+    // Like Alertmanager's new dispatcher subscribing to the store: every stored alert is routed again
+    // (claimed ones through their incident's alert).
     for (const a of this.store.values()) {
+      this.compiled.inhibitor.observe(a);
+      if (this.correlator?.observe(a)) continue;
+      this.compiled.dispatcher.process(a);
+    }
+    for (const a of this.correlator?.incidentAlerts() ?? []) {
       this.compiled.inhibitor.observe(a);
       this.compiled.dispatcher.process(a);
     }
@@ -139,14 +179,18 @@ export class Engine implements EnginePort {
 
   async stop(): Promise<void> {
     if (this.gcTimer) this.opts.clock.cancel(this.gcTimer);
+    this.correlator?.stop();
     await this.compiled.dispatcher.stop();
   }
 
   private compile(config: Config): Compiled {
-    const route = compileRouteTree(config.route);
+    // With correlation, one incident is one aggregation group per receiver (and one PagerDuty dedup key):
+    // `incident_id` joins every route's group_by. Plain alerts lack the label, so their groups are unchanged.
+    const route = compileRouteTree(config.route, this.correlator ? { extraGroupBy: [INCIDENT_ID_LABEL] } : undefined);
     const integrations = new Map<string, readonly Integration[]>();
     const templates = new FieldTemplates(config.templateFiles, this.opts.onTemplateError);
-    for (const r of config.receivers) integrations.set(r.name, buildIntegrations(r, templates));
+    const incidents = this.correlator?.directory;
+    for (const r of config.receivers) integrations.set(r.name, buildIntegrations(r, templates, incidents));
     const inhibitor = new Inhibitor(config.inhibitRules);
     const dispatcher = new Dispatcher({
       clock: this.opts.clock,
@@ -178,6 +222,10 @@ export class Engine implements EnginePort {
     for (const a of this.store.collectResolved(now)) {
       this.compiled.inhibitor.forget(a.fingerprint);
       this.compiled.dispatcher.forget(a.fingerprint);
+    }
+    for (const fp of this.correlator?.collect(now) ?? []) {
+      this.compiled.inhibitor.forget(fp);
+      this.compiled.dispatcher.forget(fp);
     }
     this.nflog.collect(now);
     this.silences.collect(now, SILENCE_RETENTION_MS);
@@ -310,6 +358,18 @@ export class Engine implements EnginePort {
 
   expireSilence(id: string) {
     return this.silences.expire(id, this.now());
+  }
+
+  listIncidents(status?: 'open' | 'resolved'): IncidentSnapshot[] | undefined {
+    return this.correlator?.directory.list(status ? { status } : undefined);
+  }
+
+  getIncident(id: string): IncidentSnapshot | undefined {
+    return this.correlator?.directory.get(id);
+  }
+
+  listSuppressions(): SuppressionView[] | undefined {
+    return this.correlator?.directory.suppressions();
   }
 
   recentDeliveries(limit?: number): DeliveryRecord[] {

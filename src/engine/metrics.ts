@@ -58,6 +58,7 @@ export interface MetricsSource {
   countAlertsByState?(): Record<AlertCountState, number>;
   readonly dispatcher: { groupCount(): number };
   readonly silences: { countByState(now: number): Record<SilenceCountState, number> };
+  readonly correlator?: { readonly directory: { counts(): { open: number; resolved: number } } } | undefined;
 }
 
 // Every alert that has not resolved, whatever its state (Alertmanager `alertmanager_alerts` counts the same).
@@ -88,6 +89,13 @@ export class EngineMetrics {
   /** Every load of the configuration file, by result: an invalid configuration is counted, not just flagged. */
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccessTimestamp: Gauge;
+  /** Model signals accepted, by kind and status (`no_data`/`insufficient_sample` are withheld, not fired). */
+  readonly signalsReceived: Counter<'kind' | 'status'>;
+  readonly signalsInvalid: Counter;
+  readonly changesReceived: Counter<'kind'>;
+  readonly changesInvalid: Counter;
+  readonly incidents: Gauge<'status'>;
+  private incidentCounts: (() => { open: number; resolved: number }) | undefined;
 
   private alertCounts: (() => Partial<Record<AlertCountState, number>>) | undefined;
   private groupCount: (() => number) | undefined;
@@ -198,6 +206,40 @@ export class EngineMetrics {
       registers,
     });
 
+    this.signalsReceived = new Counter({
+      name: 'alertsift_signals_received_total',
+      help: 'Valid model signals received, by kind and status.',
+      labelNames: ['kind', 'status'],
+      registers,
+    });
+    this.signalsInvalid = new Counter({
+      name: 'alertsift_signals_invalid_total',
+      help: 'Model signals rejected by validation.',
+      registers,
+    });
+    this.changesReceived = new Counter({
+      name: 'alertsift_changes_received_total',
+      help: 'Valid change events received, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.changesInvalid = new Counter({
+      name: 'alertsift_changes_invalid_total',
+      help: 'Change events rejected by validation.',
+      registers,
+    });
+    this.incidents = new Gauge({
+      name: 'alertsift_incidents',
+      help: 'Incidents currently held, by status (0 without correlation rules).',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        const c = self.incidentCounts?.() ?? { open: 0, resolved: 0 };
+        this.set({ status: 'open' }, c.open);
+        this.set({ status: 'resolved' }, c.resolved);
+      },
+    });
+
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   }
 
@@ -254,6 +296,7 @@ export class EngineMetrics {
     });
     this.setAggregationGroupsProvider(() => engine.dispatcher.groupCount());
     this.setSilenceCountsProvider(() => engine.silences.countByState(engine.now()));
+    this.incidentCounts = () => engine.correlator?.directory.counts() ?? { open: 0, resolved: 0 };
   }
 
   /**

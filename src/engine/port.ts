@@ -2,7 +2,9 @@
  * What the doors (HTTP, replay, later Kafka) may ask of the engine. The HTTP server depends on this
  * interface only, so it can be tested with the real engine on a virtual or wall clock.
  */
+import type { IncidentSnapshot, SuppressionView } from '../correlate/types.js';
 import type { Alert } from '../domain/alert.js';
+import type { ChangeEvent } from '../domain/signal.js';
 import type { Labels } from '../domain/labels.js';
 import type { DeliveryRecord } from '../dispatch/deliveryLog.js';
 import type { Matcher } from '../route/matchers.js';
@@ -31,6 +33,13 @@ export interface EnginePort {
   status(): StatusView;
   /** `GET /api/v1/notifications`: recent deliveries, newest last, without secrets. */
   recentDeliveries?(limit?: number): DeliveryRecord[];
+
+  /** Change events already normalized by a door (suspects for incidents). */
+  receiveChanges?(changes: readonly ChangeEvent[]): void;
+  /** Incidents, newest first; undefined when correlation is off (no rules). */
+  listIncidents?(status?: 'open' | 'resolved'): IncidentSnapshot[] | undefined;
+  getIncident?(id: string): IncidentSnapshot | undefined;
+  listSuppressions?(): SuppressionView[] | undefined;
 }
 
 export interface AlertQuery {

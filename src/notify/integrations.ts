@@ -4,7 +4,9 @@
  * data into outbound requests (usually one; a Slack message update is an edit plus a threaded reply).
  */
 import type { HttpClientConfig, PagerdutyConfig, ReceiverConfig, SlackConfig } from '../config/types.js';
+import type { IncidentDirectory } from '../correlate/types.js';
 import type { ReceiverData } from '../dispatch/decision.js';
+import { incidentOf } from './incident.js';
 import { type NotificationData, defaultSubject } from './data.js';
 import type { FieldTemplates, Renderer } from './templating.js';
 import { buildPagerdutyBody } from './pagerduty/payload.js';
@@ -33,7 +35,8 @@ export interface Integration {
   receiverData?(response: Readonly<Record<string, unknown>> | undefined, prior: ReceiverData | undefined): ReceiverData | undefined;
 }
 
-export function buildIntegrations(r: ReceiverConfig, templates: FieldTemplates): Integration[] {
+/** `incidents`: where notifications about incident alerts read the incident (correlation on). */
+export function buildIntegrations(r: ReceiverConfig, templates: FieldTemplates, incidents?: IncidentDirectory): Integration[] {
   const out: Integration[] = [];
   r.webhookConfigs.forEach((c, index) => {
     const headers = authHeaders(c.httpConfig);
@@ -45,7 +48,7 @@ export function buildIntegrations(r: ReceiverConfig, templates: FieldTemplates):
       maxAlerts: c.maxAlerts,
       closesWhenMuted: false,
       requests: (d) => [
-        { receiver: r.name, integration: 'webhook', index, url: c.url, headers, body: buildWebhookBody(d), timeoutMs: c.timeoutMs },
+        { receiver: r.name, integration: 'webhook', index, url: c.url, headers, body: buildWebhookBody(d, incidentOf(d, incidents)), timeoutMs: c.timeoutMs },
       ],
     });
   });
@@ -60,11 +63,11 @@ export function buildIntegrations(r: ReceiverConfig, templates: FieldTemplates):
       maxAlerts: 0,
       closesWhenMuted: true,
       requests: (d) => [
-        { receiver: r.name, integration: 'pagerduty', index, url: c.url, headers, body: buildPagerdutyBody(d, render(d)), timeoutMs: 0 },
+        { receiver: r.name, integration: 'pagerduty', index, url: c.url, headers, body: buildPagerdutyBody(d, render(d), incidentOf(d, incidents)), timeoutMs: 0 },
       ],
     });
   });
-  r.slackConfigs.forEach((c, index) => out.push(slackIntegration(r.name, c, index, templates)));
+  r.slackConfigs.forEach((c, index) => out.push(slackIntegration(r.name, c, index, templates, incidents)));
   return out;
 }
 
@@ -91,7 +94,7 @@ function pagerdutyRenderer(c: PagerdutyConfig, t: FieldTemplates, name: string):
   };
 }
 
-function slackIntegration(receiver: string, c0: SlackConfig, index: number, t: FieldTemplates): Integration {
+function slackIntegration(receiver: string, c0: SlackConfig, index: number, t: FieldTemplates, incidents?: IncidentDirectory): Integration {
   const name = `${receiver}.slack_configs[${index}]`;
   const title = t.field(`${name}.title`, c0.title, defaultSubject);
   const text = t.field(`${name}.text`, c0.text);
@@ -127,8 +130,9 @@ function slackIntegration(receiver: string, c0: SlackConfig, index: number, t: F
     requests: (d, prior) => {
       // A group that starts over (first notification after everything resolved) gets a new message.
       const cfg = rendered(d);
-      if (!editable || !prior || d.reason === 'first notification') return [request(c.apiUrl, buildSlackBody(d, cfg))];
-      const edit = { ...buildSlackBody(d, cfg), channel: prior.channel, ts: prior.ts };
+      const incident = incidentOf(d, incidents);
+      if (!editable || !prior || d.reason === 'first notification') return [request(c.apiUrl, buildSlackBody(d, cfg, incident))];
+      const edit = { ...buildSlackBody(d, cfg, incident), channel: prior.channel, ts: prior.ts };
       return [request(updateUrl, edit), request(c.apiUrl, buildSlackTimelineReply(d, prior))];
     },
     receiverData: editable

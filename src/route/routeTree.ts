@@ -45,13 +45,33 @@ const ROOT_DEFAULTS: Inherited = {
   repeatIntervalMs: 4 * 3600_000,
 };
 
-export function compileRouteTree(root: RouteConfig): Route {
-  return compileNode(root, ROOT_DEFAULTS, undefined, -1);
+export interface RouteTreeOptions {
+  /**
+   * Label names added to every route's `group_by` (correlation adds `incident_id`). A name absent from
+   * an alert adds nothing to its group labels, so alerts without it group exactly as configured.
+   */
+  readonly extraGroupBy?: readonly string[];
 }
 
-function compileNode(cfg: RouteConfig, parent: Inherited, parentKey: string | undefined, position: number): Route {
+export function compileRouteTree(root: RouteConfig, options: RouteTreeOptions = {}): Route {
+  return compileNode(root, ROOT_DEFAULTS, undefined, -1, options.extraGroupBy ?? []);
+}
+
+function compileNode(
+  cfg: RouteConfig,
+  parent: Inherited,
+  parentKey: string | undefined,
+  position: number,
+  extraGroupBy: readonly string[],
+): Route {
   const groupByAll = cfg.groupBy ? cfg.groupBy.length === 1 && cfg.groupBy[0] === '...' : parent.groupByAll;
-  const groupBy = cfg.groupBy ? (groupByAll ? [] : [...new Set(cfg.groupBy)].sort()) : parent.groupBy;
+  const groupBy = cfg.groupBy
+    ? groupByAll
+      ? []
+      : [...new Set([...cfg.groupBy, ...extraGroupBy])].sort()
+    : parent === ROOT_DEFAULTS
+      ? [...extraGroupBy].sort()
+      : parent.groupBy;
   const opts: Inherited = {
     receiver: cfg.receiver ?? parent.receiver,
     groupBy,
@@ -63,7 +83,7 @@ function compileNode(cfg: RouteConfig, parent: Inherited, parentKey: string | un
   const ownKey = matchersKey(cfg.matchers);
   const key = parentKey === undefined ? ownKey : `${parentKey}/${ownKey}`;
   const id = position >= 0 ? `${key}/${position}` : key;
-  const children = cfg.routes.map((child, i) => compileNode(child, opts, key, i));
+  const children = cfg.routes.map((child, i) => compileNode(child, opts, key, i, extraGroupBy));
   return Object.freeze({
     id,
     key,

@@ -4,7 +4,7 @@ import { fingerprint } from '../../src/domain/labels.js';
 import { Dispatcher } from '../../src/dispatch/dispatcher.js';
 import { MemoryNotificationLog } from '../../src/dispatch/notificationLog.js';
 import { Inhibitor } from '../../src/route/inhibit.js';
-import { compileRouteTree, matchRoutes } from '../../src/route/routeTree.js';
+import { compileRouteTree, groupLabelsFor, matchRoutes } from '../../src/route/routeTree.js';
 import { SilenceRegistry } from '../../src/route/silences.js';
 import { VirtualClock } from '../../src/state/clock.js';
 import type { Alert } from '../../src/domain/alert.js';
@@ -127,5 +127,38 @@ route:
     expect(matchRoutes(root, { team: 'other' }).map((x) => x.receiver)).toEqual(['a']);
     // A regex must match the whole value.
     expect(matchRoutes(root, { team: 'mlops' }).map((x) => x.receiver)).toEqual(['a']);
+  });
+});
+
+describe('extra group_by labels (correlation adds incident_id)', () => {
+  const yaml = `
+route:
+  receiver: a
+  routes:
+  - matchers: ['team="x"']
+    group_by: [cluster]
+  - matchers: ['team="y"']
+    group_by: ['...']
+receivers: [{name: a}]
+`;
+  const cfg = parseConfig(yaml, 't.yml');
+  if (!cfg.ok) throw new Error('bad config');
+  const plain = compileRouteTree(cfg.config.route);
+  const extra = compileRouteTree(cfg.config.route, { extraGroupBy: ['incident_id'] });
+
+  it('joins every route that lists labels, including inherited defaults, and leaves `...` alone', () => {
+    expect(extra.groupBy).toEqual(['incident_id']);
+    expect(extra.routes[0]!.groupBy).toEqual(['cluster', 'incident_id']);
+    expect(extra.routes[1]!.groupByAll).toBe(true);
+    expect(extra.routes[1]!.groupBy).toEqual([]);
+  });
+
+  it('keeps group labels, route ids and keys of alerts without the label exactly as configured', () => {
+    const labels = { team: 'x', cluster: 'c1', alertname: 'A' };
+    const [p] = matchRoutes(plain, labels);
+    const [e] = matchRoutes(extra, labels);
+    expect(e!.id).toBe(p!.id);
+    expect(groupLabelsFor(e!, labels)).toEqual(groupLabelsFor(p!, labels));
+    expect(groupLabelsFor(e!, { ...labels, incident_id: 'inc-1' })).toEqual({ cluster: 'c1', incident_id: 'inc-1' });
   });
 });

@@ -32,11 +32,15 @@ import type { BadRequestReason, EngineMetrics } from '../../engine/metrics.js';
 import type { AlertQuery, EnginePort } from '../../engine/port.js';
 import { normalizeAlertmanagerWebhook } from '../../normalize/alertmanagerWebhook.js';
 import { normalizeApiV2Alerts, type NormalizeContext, type NormalizeResult } from '../../normalize/apiV2Alerts.js';
+import { normalizeChanges } from '../../normalize/change.js';
+import { normalizeSignals } from '../../normalize/signal.js';
 import { parsePostableSilence } from '../../normalize/silence.js';
 import { compileGoRegex, parseMatcher, type Matcher } from '../../route/matchers.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 export const WEBHOOK_PATH = '/api/v1/alertmanager-webhook';
+export const SIGNALS_PATH = '/api/v1/signals';
+export const CHANGES_PATH = '/api/v1/changes';
 
 export interface ServerOptions {
   engine: EnginePort;
@@ -182,6 +186,67 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       return sendApiError(reply, 400, q.error);
     }
     return reply.send(engine.listGroups(q.query));
+  });
+
+  // ---- model signals, change events, incidents (alertsift's own) ----
+
+  // Best effort like the alert doors: valid signals are taken, the invalid ones listed in a 400.
+  app.post(SIGNALS_PATH, async (request, reply) => {
+    const result = normalizeSignals(request.body, normalizeContext('signal'));
+    for (const sig of result.signals) metrics.signalsReceived.inc({ kind: sig.kind, status: sig.status });
+    if (result.invalid > 0) metrics.signalsInvalid.inc(result.invalid);
+    if (result.alerts.length > 0) {
+      try {
+        engine.receiveAlerts(result.alerts);
+      } catch (e) {
+        request.log.error({ err: e, door: 'signal' }, 'failed to store signals');
+        return sendApiError(reply, 500, e instanceof Error ? e.message : String(e));
+      }
+    }
+    if (result.errors.length > 0) {
+      markBad(request, 'invalid_body');
+      return sendApiError(reply, 400, result.errors.join('; '));
+    }
+    return reply.code(200).send({ accepted: result.signals.length, withheld: result.withheld });
+  });
+
+  app.post(CHANGES_PATH, async (request, reply) => {
+    const result = normalizeChanges(request.body, engine.now());
+    for (const c of result.changes) metrics.changesReceived.inc({ kind: c.kind });
+    if (result.invalid > 0) metrics.changesInvalid.inc(result.invalid);
+    if (result.changes.length > 0) engine.receiveChanges?.(result.changes);
+    if (result.errors.length > 0) {
+      markBad(request, 'invalid_body');
+      return sendApiError(reply, 400, result.errors.join('; '));
+    }
+    return reply.code(200).send({ accepted: result.changes.length, ids: result.changes.map((c) => c.id) });
+  });
+
+  const correlationOff = (reply: FastifyReply) =>
+    reply.code(404).send({ code: 404, message: 'correlation is off: start alertsift with --rules <dir> to get incidents' });
+
+  app.get<{ Querystring: Query }>('/api/v1/incidents', async (request, reply) => {
+    const status = request.query.status;
+    if (status !== undefined && status !== 'open' && status !== 'resolved') {
+      markBad(request, 'invalid_query');
+      return sendApiError(reply, 400, 'status must be open or resolved');
+    }
+    const list = engine.listIncidents?.(status);
+    if (list === undefined) return correlationOff(reply);
+    return reply.send(list);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/incidents/:id', async (request, reply) => {
+    const incident = engine.getIncident?.(request.params.id);
+    if (incident) return reply.send(incident);
+    if (engine.listSuppressions?.() === undefined) return correlationOff(reply);
+    return reply.code(404).send({ code: 404, message: `incident ${request.params.id} not found` });
+  });
+
+  app.get('/api/v1/suppressions', async (_request, reply) => {
+    const list = engine.listSuppressions?.();
+    if (list === undefined) return correlationOff(reply);
+    return reply.send(list);
   });
 
   // ---- silences ----

@@ -10,10 +10,12 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config/types.js';
 import { formatTime, parseTime } from '../../domain/time.js';
-import { Engine } from '../../engine/engine.js';
+import { type CorrelationFactory, Engine } from '../../engine/engine.js';
 import { RecordingTransport } from '../../notify/transport.js';
 import { normalizeAlertmanagerWebhook } from '../../normalize/alertmanagerWebhook.js';
 import { normalizeApiV2Alerts } from '../../normalize/apiV2Alerts.js';
+import { normalizeChanges } from '../../normalize/change.js';
+import { normalizeSignals } from '../../normalize/signal.js';
 import { parsePostableSilence } from '../../normalize/silence.js';
 import { VirtualClock } from '../../state/clock.js';
 
@@ -30,11 +32,16 @@ export interface ReplayOptions {
   readonly externalURL?: string;
   /** Receives one message per rejected line or alert. */
   readonly onError?: (message: string) => void;
+  /** Correlation rules (`--rules`); absent, replay is Alertmanager exactly. */
+  readonly correlation?: CorrelationFactory;
 }
 
 export interface ReplayStats {
   lines: number;
   alertsReceived: number;
+  /** Model signals accepted (each raises, refreshes or resolves one alert, or is withheld). */
+  signalsReceived: number;
+  changesReceived: number;
   notifications: number;
   /** Lines rejected whole, plus alerts rejected inside otherwise valid lines. */
   rejected: number;
@@ -57,7 +64,7 @@ const lineSchema = z
 const KINDS = ['alerts', 'alertmanager', 'signal', 'change', 'silence', 'expireSilence'] as const;
 
 export async function replay(opts: ReplayOptions): Promise<ReplayStats> {
-  const stats: ReplayStats = { lines: 0, alertsReceived: 0, notifications: 0, rejected: 0 };
+  const stats: ReplayStats = { lines: 0, alertsReceived: 0, signalsReceived: 0, changesReceived: 0, notifications: 0, rejected: 0 };
   const report = opts.onError ?? (() => undefined);
   let clock: VirtualClock | undefined;
   let engine: Engine | undefined;
@@ -116,6 +123,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayStats> {
         externalURL: opts.externalURL ?? DEFAULT_EXTERNAL_URL,
         // Deterministic silence ids: a replay must produce the same output every time.
         newSilenceId: () => deterministicUuid(`silence-${++silenceCounter}`),
+        ...(opts.correlation && { correlation: opts.correlation }),
       });
     }
     if (opts.until !== undefined && at > opts.until) break;
@@ -148,10 +156,20 @@ export async function replay(opts: ReplayOptions): Promise<ReplayStats> {
         if (!r.ok) reject(lineNo, `expireSilence: ${r.error}`);
         break;
       }
-      case 'signal':
-      case 'change':
-        reject(lineNo, `${kind} lines are not supported yet: model signals and change events arrive with incident correlation`);
+      case 'signal': {
+        const result = normalizeSignals(line.signal, ctx);
+        for (const e of result.errors) reject(lineNo, e);
+        engine.receiveAlerts(result.alerts);
+        stats.signalsReceived += result.signals.length;
         break;
+      }
+      case 'change': {
+        const result = normalizeChanges(line.change, at);
+        for (const e of result.errors) reject(lineNo, e);
+        engine.receiveChanges(result.changes);
+        stats.changesReceived += result.changes.length;
+        break;
+      }
     }
   }
 
@@ -161,7 +179,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayStats> {
     } else {
       const cap = lastAt + DRAIN_CAP_MS;
       for (;;) {
-        if (!engine.dispatcher.hasAlerts()) break;
+        if (!engine.busy()) break;
         const next = clock.nextAt();
         if (next === undefined || next > cap) break;
         await clock.advanceTo(next);

@@ -8,7 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { PagerdutyConfig } from '../../config/types.js';
+import type { IncidentSnapshot } from '../../correlate/types.js';
 import { type NotificationData, defaultSubject } from '../data.js';
+import { pagerdutyIncidentDetails } from '../incident.js';
 
 /** PagerDuty limits (developer docs, Events API v2): summary at most 1024 characters. */
 export const PD_SUMMARY_MAX = 1024;
@@ -89,7 +91,11 @@ export function buildPagerdutyChangeEvent(change: ChangeEventInput, cfg: Pagerdu
   return { url: cfg.url.replace(/\/v2\/enqueue$/, '/v2/change/enqueue'), body };
 }
 
-export function buildPagerdutyBody(d: NotificationData, cfg: PagerdutyConfig): Record<string, unknown> {
+/**
+ * `incident`: the incident this group is about, when correlation made it; its details replace the
+ * group-derived `incident_id`, `alerts` and `root_cause` (the user's `details` still win).
+ */
+export function buildPagerdutyBody(d: NotificationData, cfg: PagerdutyConfig, incident?: IncidentSnapshot): Record<string, unknown> {
   const dedupKey = groupDedupKey(d.groupKey);
   const severity = pagerdutySeverity(d, cfg.severity);
   const links: { href: string; text: string }[] = [];
@@ -121,6 +127,7 @@ export function buildPagerdutyBody(d: NotificationData, cfg: PagerdutyConfig): R
         fingerprint: a.fingerprint,
       })),
       root_cause: [],
+      ...(incident && pagerdutyIncidentDetails(incident)),
       ...cfg.details,
     },
   };

@@ -2,15 +2,18 @@
  * Alertmanager webhook body, protocol version 4, field for field and in Go struct order
  * (notify/webhook/webhook.go in Alertmanager 0.34), so existing webhook consumers work unchanged.
  */
+import type { IncidentSnapshot } from '../../correlate/types.js';
 import type { NotificationData } from '../data.js';
+import { webhookIncident } from '../incident.js';
 
 /** Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name in webhook bodies. */
 export function quoteMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
-export function buildWebhookBody(d: NotificationData): Record<string, unknown> {
-  return {
+/** `incident`, when correlation made this group, adds one top-level key; nothing else changes. */
+export function buildWebhookBody(d: NotificationData, incident?: IncidentSnapshot): Record<string, unknown> {
+  const body: Record<string, unknown> = {
     receiver: quoteMeta(d.receiver),
     status: d.status,
     alerts: d.alerts,
@@ -24,4 +27,6 @@ export function buildWebhookBody(d: NotificationData): Record<string, unknown> {
     groupKey: d.groupKey,
     truncatedAlerts: d.truncatedAlerts,
   };
+  if (incident) body.incident = webhookIncident(incident);
+  return body;
 }
