@@ -50,7 +50,10 @@ async function checkConfigCommand(args: string[]): Promise<number> {
   let failed = false;
   if (values.rules !== undefined) {
     const r = await loadCorrelation(values.rules);
-    if (r.ok) process.stdout.write(`Checking rules in '${values.rules}'  SUCCESS${r.factory ? '' : ' (no rule claims anything: correlation stays off)'}\n`);
+    if (r.ok) {
+      const what = `${r.factory ? 'correlation on' : 'no rule claims anything: correlation stays off'}, ${r.slos.length} SLO${r.slos.length === 1 ? '' : 's'}`;
+      process.stdout.write(`Checking rules in '${values.rules}'  SUCCESS (${what})\n`);
+    }
     else {
       process.stderr.write(`Checking rules in '${values.rules}'  FAILED:\n${r.errors.map((e) => `  ${e}`).join('\n')}\n`);
       failed = true;
@@ -114,6 +117,7 @@ async function replayCommand(args: string[]): Promise<number> {
     externalURL: values['external-url'],
     onError: (m) => process.stderr.write(`${values.input}: ${m}\n`),
     ...(correlation.factory && { correlation: correlation.factory }),
+    ...(correlation.slos.length > 0 && { slos: correlation.slos }),
   });
   writer.flush();
   if (values.output) closeSync(out);
@@ -174,6 +178,7 @@ async function serveCommand(args: string[]): Promise<number> {
     externalURL: values['external-url'],
     logLevel: values['log-level']!,
     ...(correlation.factory && { correlation: correlation.factory }),
+    ...(correlation.slos.length > 0 && { slos: correlation.slos }),
   });
 }
 

@@ -38,6 +38,8 @@ export interface Correlator {
   incidentAlerts(): Alert[];
   /** True while anything waits on a timer: an alert in hold-down, an open incident (replay drains until false). */
   busy(): boolean;
+  /** The id of the incident an alert (by fingerprint) is a member of, if any (budget attribution). */
+  incidentOf?(fingerprint: string): string | undefined;
   /** Cancels timers (the engine is stopping). A configuration reload keeps the correlator and its state. */
   stop(): void;
   readonly directory: IncidentDirectory;
@@ -82,7 +84,13 @@ export interface RootCauseHint {
   score: number;
   /** One sentence an on-call engineer can read. */
   reason: string;
+  /**
+   * Each piece of evidence with its share of the score (`weight` = kind weight × strength, so the weights
+   * sum to `score`) and a human-readable detail.
+   */
   evidence: { kind: EvidenceKind; weight: number; detail: string }[];
+  /** Track of the suspected signal (`change` for a change event). */
+  track?: Track;
 }
 
 export interface TimelineEntry {
@@ -97,7 +105,9 @@ export interface TimelineEntry {
     | 'root_cause_changed'
     | 'resolved'
     | 'reopened'
-    | 'suppressed';
+    | 'suppressed'
+    /** The highest member severity rose: an incident alert with the new severity was added. */
+    | 'escalated';
   fingerprint?: string;
   detail: string;
 }
