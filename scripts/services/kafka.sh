@@ -5,7 +5,9 @@
 # usage: scripts/services/kafka.sh install|start|stop|status|env|smoke
 #
 # Kafka version: 4.4.0 (org.apache.kafka:kafka_2.13:4.4.0, newest listed as resolving in the
-# workplace's maven package list). Override with KAFKA_VERSION=... (4.x only: logging is log4j2).
+# workplace's maven package list). kafkajs 2.2.4 was checked against it (docs/services.md, "Which
+# Kafka"); test/integration/kafkaProtocol.test.ts repeats that check in CI. Override with
+# KAFKA_VERSION=... (4.x only: logging is log4j2).
 #
 # Environment (all optional):
 #   KAFKA_VERSION          default 4.4.0

@@ -36,7 +36,11 @@ cmd_install() {
   # policy-rc.d 101 keeps the package's postinst from starting the system Redis on 6379 (no init here anyway)
   local prc=/usr/sbin/policy-rc.d created=0
   if [[ -z "$sudo" && ! -e "$prc" ]]; then printf '#!/bin/sh\nexit 101\n' > "$prc"; chmod +x "$prc"; created=1; fi
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null; } || { (( created )) && rm -f "$prc"; die "apt-get install redis-server failed"; }
+  # Non-interactive (CI has no stdin): no debconf prompts, wait for dpkg's lock instead of failing on it,
+  # and `apt-get update` first (a fresh machine's package lists may be missing or stale).
+  local apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=180 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  { "${apt[@]}" update -qq < /dev/null && "${apt[@]}" install -y -qq --no-install-recommends redis-server < /dev/null > /dev/null; } \
+    || { (( created )) && rm -f "$prc"; die "apt-get install redis-server failed"; }
   (( created )) && rm -f "$prc"
   log "installed $(redis-server --version | cut -d' ' -f1-3)"
 }
