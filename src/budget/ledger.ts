@@ -90,10 +90,12 @@ export interface Evaluation {
 /**
  * A ring of count buckets. Each slot remembers which absolute bucket index it holds, so a stale slot (time
  * slid past it) reads as empty without any sweeping, and a late event can tell whether its bucket still lives.
+ * 20 bytes a slot: an Int32 bucket index (ms / bucket fits in 31 bits for every bucket of 1 s or more until
+ * 2038 + 68 years) and two Float64 counts (exact up to 2^53 events).
  */
 class CountRing {
   readonly slots: number;
-  private readonly index: Float64Array;
+  private readonly index: Int32Array;
   private readonly good: Float64Array;
   private readonly total: Float64Array;
 
@@ -102,7 +104,7 @@ class CountRing {
     slots: number,
   ) {
     this.slots = slots;
-    this.index = new Float64Array(slots).fill(Number.NaN);
+    this.index = new Int32Array(slots).fill(EMPTY_SLOT);
     this.good = new Float64Array(slots);
     this.total = new Float64Array(slots);
   }
@@ -117,8 +119,8 @@ class CountRing {
 
   /** False when the slot already holds a newer bucket, i.e. this bucket has left the ring. */
   canBook(bucket: number): boolean {
-    const held = this.index[this.slotOf(bucket)] ?? Number.NaN;
-    return Number.isNaN(held) || held <= bucket;
+    const held = this.index[this.slotOf(bucket)]!;
+    return held === EMPTY_SLOT || held <= bucket;
   }
 
   add(bucket: number, good: number, total: number): void {
@@ -128,8 +130,8 @@ class CountRing {
       this.good[s] = 0;
       this.total[s] = 0;
     }
-    this.good[s] = (this.good[s] ?? 0) + good;
-    this.total[s] = (this.total[s] ?? 0) + total;
+    this.good[s] = this.good[s]! + good;
+    this.total[s] = this.total[s]! + total;
   }
 
   /** Sum of the `count` buckets ending at (and including) `lastBucket`. */
@@ -140,8 +142,8 @@ class CountRing {
     for (let b = lastBucket - n + 1; b <= lastBucket; b++) {
       const s = this.slotOf(b);
       if (this.index[s] === b) {
-        good += this.good[s] ?? 0;
-        total += this.total[s] ?? 0;
+        good += this.good[s]!;
+        total += this.total[s]!;
       }
     }
     return { good, total };
@@ -149,17 +151,36 @@ class CountRing {
 
   occupied(): number {
     let n = 0;
-    for (const i of this.index) if (!Number.isNaN(i)) n++;
+    for (const i of this.index) if (i !== EMPTY_SLOT) n++;
     return n;
   }
 }
 
+/** Int32 marker of a slot that never held a bucket (bucket indexes are non-negative for epoch times). */
+const EMPTY_SLOT = -0x80000000;
+
+/**
+ * Buckets per alerting window: a window is summed over at most about this many buckets, so its edge error
+ * is at most 1/WINDOW_BUCKETS of its length (1.7 %) while memory stays independent of window length.
+ */
+export const WINDOW_BUCKETS = 60;
+/** Buckets over the SLO period for "budget remaining" (30 d → 6 h buckets), never finer than 1 h. */
+export const PERIOD_BUCKETS = 120;
+
 export class BudgetLedger {
   readonly spec: SloSpec;
   readonly tiers: readonly BurnTier[];
+  /** Finest bucket (the shortest windows are summed at this resolution). */
   readonly bucketMs: number;
   readonly longestWindowMs: number;
-  private readonly fine: CountRing;
+  /**
+   * One ring per resolution. A window of length w is summed at bucketMs × max(1, ⌊w / (60·bucketMs)⌋):
+   * 5 min, 30 min and 1 h at 1 min; 2 h at 2 min; 6 h at 6 min; 24 h at 24 min; 3 d at 72 min. Each ring
+   * spans the longest window that uses it. A single 1 min ring over 3 d would take 4,320 slots (86 KB) per
+   * SLO; these take about 300 (6 KB), which is what lets one process hold 10k SLOs.
+   */
+  private readonly rings: CountRing[];
+  private readonly ringOfWindow = new Map<number, CountRing>();
   private readonly coarse: CountRing;
   private readonly periodBuckets: number;
   /** Newest event time booked; late-data acceptance is measured from it, not from a wall clock. */
@@ -170,7 +191,7 @@ export class BudgetLedger {
     if (!(spec.target > 0 && spec.target < 1)) throw new RangeError(`target must be in (0, 1), got ${spec.target}`);
     this.tiers = options.tiers ?? tiersForPeriod(spec.period);
     if (this.tiers.length === 0) throw new RangeError('a ledger needs at least one tier');
-    const windows = this.tiers.flatMap((t) => [t.longWindowMs, t.shortWindowMs]);
+    const windows = [...new Set(this.tiers.flatMap((t) => [t.longWindowMs, t.shortWindowMs]))];
     const shortest = Math.min(...windows);
     this.longestWindowMs = Math.max(...windows);
     // A tier whose long window outlasts the period would judge more than the whole budget's horizon.
@@ -182,17 +203,29 @@ export class BudgetLedger {
     if (!(this.bucketMs > 0) || this.bucketMs > shortest) {
       throw new RangeError(`bucket ${this.bucketMs} ms must be positive and no longer than the shortest window`);
     }
-    this.fine = new CountRing(this.bucketMs, Math.ceil(this.longestWindowMs / this.bucketMs));
-    const periodBucketMs = Math.max(options.periodBucketMs ?? HOUR_MS, this.bucketMs);
-    this.periodBuckets = Math.ceil(spec.period / periodBucketMs);
-    // One spare slot: a late event accepted by the fine ring may sit one coarse bucket behind the period edge.
-    this.coarse = new CountRing(periodBucketMs, this.periodBuckets + 1);
+    const spanByResolution = new Map<number, number>();
+    const resolutionOf = (w: number) => this.bucketMs * Math.max(1, Math.floor(w / (WINDOW_BUCKETS * this.bucketMs)));
+    for (const w of windows) {
+      const r = resolutionOf(w);
+      spanByResolution.set(r, Math.max(spanByResolution.get(r) ?? 0, w));
+    }
+    const ringByResolution = new Map<number, CountRing>();
+    for (const [r, span] of [...spanByResolution].sort((a, b) => a[0] - b[0])) {
+      ringByResolution.set(r, new CountRing(r, Math.ceil(span / r)));
+    }
+    this.rings = [...ringByResolution.values()];
+    for (const w of windows) this.ringOfWindow.set(w, ringByResolution.get(resolutionOf(w))!);
+    const periodBucketMs =
+      options.periodBucketMs ?? Math.max(HOUR_MS, this.bucketMs * Math.ceil(spec.period / PERIOD_BUCKETS / this.bucketMs));
+    this.periodBuckets = Math.ceil(spec.period / Math.max(periodBucketMs, this.bucketMs));
+    // One spare slot: a late event accepted by the window rings may sit one coarse bucket behind the period edge.
+    this.coarse = new CountRing(Math.max(periodBucketMs, this.bucketMs), this.periodBuckets + 1);
   }
 
   /**
    * Book `good` of `total` events at their event time (late data lands in its own bucket, so burn is
    * recomputed as if it had arrived on time). Data older than the longest window behind the newest event is
-   * refused: its bucket has been reused and no alerting window could see it any more.
+   * refused: no alerting window could see it any more.
    */
   record(eventTime: number, good: number, total: number): RecordResult {
     if (
@@ -209,10 +242,8 @@ export class BudgetLedger {
         message: `need finite eventTime and 0 ≤ good ≤ total, got t=${eventTime} good=${good} total=${total}`,
       };
     }
-    const bucket = this.fine.bucketOf(eventTime);
     const cBucket = this.coarse.bucketOf(eventTime);
-    const newest = Number.isFinite(this.watermark) ? this.fine.bucketOf(this.watermark) : bucket;
-    if (bucket <= newest - this.fine.slots || !this.fine.canBook(bucket) || !this.coarse.canBook(cBucket)) {
+    if ((Number.isFinite(this.watermark) && eventTime <= this.watermark - this.longestWindowMs) || !this.coarse.canBook(cBucket)) {
       return {
         accepted: false,
         reason: 'older than longest window',
@@ -222,7 +253,11 @@ export class BudgetLedger {
       };
     }
     if (total > 0) {
-      this.fine.add(bucket, good, total);
+      // A ring whose slot already holds a newer bucket has no window that still covers this time: skip it.
+      for (const ring of this.rings) {
+        const b = ring.bucketOf(eventTime);
+        if (ring.canBook(b)) ring.add(b, good, total);
+      }
       this.coarse.add(cBucket, good, total);
     }
     if (eventTime > this.watermark) this.watermark = eventTime;
@@ -231,7 +266,12 @@ export class BudgetLedger {
 
   /** Counts in the window of length `windowMs` ending at `now` (bucket-aligned, current bucket included). */
   window(now: number, windowMs: number): WindowReading {
-    const { good, total } = this.fine.sum(this.fine.bucketOf(now), Math.ceil(windowMs / this.bucketMs));
+    // Windows that are not a tier's use the finest ring that spans them (or the longest ring).
+    const ring =
+      this.ringOfWindow.get(windowMs) ??
+      this.rings.find((r) => r.slots * r.bucketMs >= windowMs) ??
+      this.rings[this.rings.length - 1]!;
+    const { good, total } = ring.sum(ring.bucketOf(now), Math.ceil(windowMs / ring.bucketMs));
     return {
       windowMs,
       good,
@@ -305,13 +345,19 @@ export class BudgetLedger {
     return { good, total, consumed: rate, remaining: 1 - rate, frozen, asOf: end };
   }
 
-  /** Allocated and occupied bucket counts: fixed at construction, whatever the runtime or traffic. */
-  footprint(): { fineSlots: number; coarseSlots: number; occupiedFine: number; occupiedCoarse: number } {
+  /**
+   * Allocated and occupied bucket counts (window rings together, and the period ring): fixed at
+   * construction, whatever the runtime or traffic. `bytes` is the typed-array storage (20 B a slot).
+   */
+  footprint(): { fineSlots: number; coarseSlots: number; occupiedFine: number; occupiedCoarse: number; rings: number; bytes: number } {
+    const fineSlots = this.rings.reduce((n, r) => n + r.slots, 0);
     return {
-      fineSlots: this.fine.slots,
+      fineSlots,
       coarseSlots: this.coarse.slots,
-      occupiedFine: this.fine.occupied(),
+      occupiedFine: this.rings.reduce((n, r) => n + r.occupied(), 0),
       occupiedCoarse: this.coarse.occupied(),
+      rings: this.rings.length,
+      bytes: (fineSlots + this.coarse.slots) * 20,
     };
   }
 }

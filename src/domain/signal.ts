@@ -85,3 +85,16 @@ export interface ChangeEvent {
   readonly url?: string;
   readonly author?: string;
 }
+
+/**
+ * Good and total events of one SLO over one interval of event time (`sli_events` signals): the input of
+ * ratio SLIs. Booked at `window.end`, whenever it arrives (late data lands where it belongs).
+ */
+export interface SliEvents {
+  readonly slo: string;
+  readonly source: string;
+  readonly good: number;
+  readonly total: number;
+  readonly window: { readonly start: number; readonly end: number };
+  readonly observedAt: number;
+}

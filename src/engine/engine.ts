@@ -8,7 +8,9 @@ import { redactConfigText } from '../config/redact.js';
 import type { Config } from '../config/types.js';
 import { INCIDENT_ID_LABEL, type Correlator, type IncidentSnapshot, type SuppressionView } from '../correlate/types.js';
 import type { Alert } from '../domain/alert.js';
-import type { ChangeEvent } from '../domain/signal.js';
+import type { ChangeEvent, ModelSignal, SliEvents } from '../domain/signal.js';
+import { BudgetStage, type SloView } from '../budget/stage.js';
+import type { SloDefinition } from '../budget/slos.js';
 import { compareLabelSets } from '../domain/labels.js';
 import { formatTime } from '../domain/time.js';
 import { Dispatcher, type DispatchObserver } from '../dispatch/dispatcher.js';
@@ -63,6 +65,10 @@ export interface EngineOptions {
    * sink is where incident alerts enter routing and dispatch.
    */
   readonly correlation?: CorrelationFactory;
+  /** SLO definitions (`<rules>/slos/`): the budget stage runs when there is at least one. */
+  readonly slos?: readonly SloDefinition[];
+  /** How often SLOs are evaluated (default 1 min). */
+  readonly sloEvaluationIntervalMs?: number;
 }
 
 export type CorrelationFactory = (deps: { readonly clock: Clock; readonly sink: (incidentAlert: Alert) => void }) => Correlator;
@@ -88,7 +94,10 @@ export class Engine implements EnginePort {
   private readonly startedAt: number;
   /** Incidents; undefined without correlation rules. */
   readonly correlator: Correlator | undefined;
+  /** Error budgets; undefined without SLOs. */
+  readonly budget: BudgetStage | undefined;
   alertsReceived = 0;
+  signalsReceived = 0;
   changesReceived = 0;
 
   constructor(private readonly opts: EngineOptions) {
@@ -107,6 +116,19 @@ export class Engine implements EnginePort {
       },
     });
     this.compiled = this.compile(opts.config);
+    this.budget =
+      opts.slos && opts.slos.length > 0
+        ? new BudgetStage({
+            clock: opts.clock,
+            slos: opts.slos,
+            emit: (alerts) => this.receiveAlerts(alerts),
+            ...(opts.sloEvaluationIntervalMs !== undefined && { evaluationIntervalMs: opts.sloEvaluationIntervalMs }),
+            incidentOf: (fp) => {
+              const id = this.correlator?.incidentOf?.(fp);
+              return id === undefined ? undefined : { id };
+            },
+          })
+        : undefined;
     this.scheduleGc();
   }
 
@@ -138,6 +160,31 @@ export class Engine implements EnginePort {
       dispatcher.process(stored);
     }
     this.alertsReceived += alerts.length;
+  }
+
+  /**
+   * A normalized signal body: the alerts its model signals raise or resolve go through the store like any
+   * alert; the signals and SLI counts feed the budget stage. Returns the SLI counts refused (unknown SLO,
+   * too late) with their reasons.
+   */
+  receiveSignals(input: { readonly signals: readonly ModelSignal[]; readonly sliEvents: readonly SliEvents[]; readonly alerts: readonly Alert[] }): string[] {
+    const refused: string[] = [];
+    for (const s of input.signals) this.budget?.recordSignal(s);
+    for (const e of input.sliEvents) {
+      if (!this.budget) {
+        refused.push(`sli_events for ${e.slo}: no SLOs are configured (put them in <rules>/slos/)`);
+        continue;
+      }
+      const r = this.budget.recordEvents(e);
+      if (!r.ok) refused.push(`sli_events: ${r.reason}`);
+    }
+    this.receiveAlerts(input.alerts);
+    this.signalsReceived += input.signals.length + input.sliEvents.length;
+    return refused;
+  }
+
+  listSlos(): SloView[] | undefined {
+    return this.budget?.views();
   }
 
   /** Change events: suspects for incidents. Without correlation they are only counted. */
@@ -180,6 +227,7 @@ export class Engine implements EnginePort {
   async stop(): Promise<void> {
     if (this.gcTimer) this.opts.clock.cancel(this.gcTimer);
     this.correlator?.stop();
+    this.budget?.stop();
     await this.compiled.dispatcher.stop();
   }
 
@@ -227,6 +275,8 @@ export class Engine implements EnginePort {
       this.compiled.inhibitor.forget(fp);
       this.compiled.dispatcher.forget(fp);
     }
+    const directory = this.correlator?.directory;
+    this.budget?.collect((id) => directory?.get(id) !== undefined);
     this.nflog.collect(now);
     this.silences.collect(now, SILENCE_RETENTION_MS);
   }

@@ -16,6 +16,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DispatchObserver } from '../dispatch/dispatcher.js';
+import type { SloView } from '../budget/stage.js';
 import type { AlertSource } from '../domain/alert.js';
 import type { DeliveryResult } from '../notify/transport.js';
 import type { AlertQuery, AlertView } from './port.js';
@@ -59,6 +60,7 @@ export interface MetricsSource {
   readonly dispatcher: { groupCount(): number };
   readonly silences: { countByState(now: number): Record<SilenceCountState, number> };
   readonly correlator?: { readonly directory: { counts(): { open: number; resolved: number } } } | undefined;
+  listSlos?(): SloView[] | undefined;
 }
 
 // Every alert that has not resolved, whatever its state (Alertmanager `alertmanager_alerts` counts the same).
@@ -95,6 +97,11 @@ export class EngineMetrics {
   readonly changesReceived: Counter<'kind'>;
   readonly changesInvalid: Counter;
   readonly incidents: Gauge<'status'>;
+  readonly sliEvents: Counter<'result'>;
+  readonly sloBudgetRemaining: Gauge<'slo' | 'track'>;
+  readonly sloBurnRate: Gauge<'slo' | 'track' | 'window'>;
+  readonly sloTierFiring: Gauge<'slo' | 'track' | 'tier' | 'severity'>;
+  private sloViews: (() => SloView[]) | undefined;
   private incidentCounts: (() => { open: number; resolved: number }) | undefined;
 
   private alertCounts: (() => Partial<Record<AlertCountState, number>>) | undefined;
@@ -240,6 +247,49 @@ export class EngineMetrics {
       },
     });
 
+    this.sliEvents = new Counter({
+      name: 'alertsift_sli_events_total',
+      help: 'sli_events signals, by result: accepted into a ledger, or refused (unknown SLO, too late).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.sloBudgetRemaining = new Gauge({
+      name: 'alertsift_slo_budget_remaining_ratio',
+      help: 'Error budget left over the SLO period (1 = untouched, negative = overspent).',
+      labelNames: ['slo', 'track'],
+      registers,
+      collect() {
+        this.reset();
+        for (const v of self.sloViews?.() ?? []) this.set({ slo: v.name, track: v.track }, v.budget.remaining);
+      },
+    });
+    this.sloBurnRate = new Gauge({
+      name: 'alertsift_slo_burn_rate',
+      help: 'Burn rate per alerting window at the last evaluation (windows without events are absent).',
+      labelNames: ['slo', 'track', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const v of self.sloViews?.() ?? []) {
+          for (const t of v.tiers) {
+            for (const w of [t.long, t.short]) if (w.burnRate !== null) this.set({ slo: v.name, track: v.track, window: w.window }, w.burnRate);
+          }
+        }
+      },
+    });
+    this.sloTierFiring = new Gauge({
+      name: 'alertsift_slo_tier_firing',
+      help: 'Whether each burn tier fires (1) or not (0) at the last evaluation.',
+      labelNames: ['slo', 'track', 'tier', 'severity'],
+      registers,
+      collect() {
+        this.reset();
+        for (const v of self.sloViews?.() ?? []) {
+          for (const t of v.tiers) this.set({ slo: v.name, track: v.track, tier: t.name, severity: t.severity }, t.status === 'firing' ? 1 : 0);
+        }
+      },
+    });
+
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   }
 
@@ -297,6 +347,7 @@ export class EngineMetrics {
     this.setAggregationGroupsProvider(() => engine.dispatcher.groupCount());
     this.setSilenceCountsProvider(() => engine.silences.countByState(engine.now()));
     this.incidentCounts = () => engine.correlator?.directory.counts() ?? { open: 0, resolved: 0 };
+    this.sloViews = () => engine.listSlos?.() ?? [];
   }
 
   /**

@@ -4,7 +4,8 @@
  */
 import type { IncidentSnapshot, SuppressionView } from '../correlate/types.js';
 import type { Alert } from '../domain/alert.js';
-import type { ChangeEvent } from '../domain/signal.js';
+import type { ChangeEvent, ModelSignal, SliEvents } from '../domain/signal.js';
+import type { SloView } from '../budget/stage.js';
 import type { Labels } from '../domain/labels.js';
 import type { DeliveryRecord } from '../dispatch/deliveryLog.js';
 import type { Matcher } from '../route/matchers.js';
@@ -34,6 +35,14 @@ export interface EnginePort {
   /** `GET /api/v1/notifications`: recent deliveries, newest last, without secrets. */
   recentDeliveries?(limit?: number): DeliveryRecord[];
 
+  /** A normalized signal body (model signals, SLI counts, the alerts they raise); returns refused SLI counts. */
+  receiveSignals?(input: {
+    readonly signals: readonly ModelSignal[];
+    readonly sliEvents: readonly SliEvents[];
+    readonly alerts: readonly Alert[];
+  }): string[];
+  /** `GET /api/v1/slos`; undefined when no SLOs are configured. */
+  listSlos?(): SloView[] | undefined;
   /** Change events already normalized by a door (suspects for incidents). */
   receiveChanges?(changes: readonly ChangeEvent[]): void;
   /** Incidents, newest first; undefined when correlation is off (no rules). */

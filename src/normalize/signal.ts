@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import type { Alert } from '../domain/alert.js';
 import { fingerprint, LABEL_NAME_RE } from '../domain/labels.js';
-import { MODEL_SIGNAL_KINDS, type ModelSignal, type ModelSignalKind } from '../domain/signal.js';
+import { MODEL_SIGNAL_KINDS, type ModelSignal, type ModelSignalKind, type SliEvents } from '../domain/signal.js';
 import { formatTime } from '../domain/time.js';
 import { formatIssues, jsonType, timeSchema } from './apiV2Alerts.js';
 
@@ -83,8 +83,29 @@ export const modelSignalSchema = z
 
 export type WireModelSignal = z.infer<typeof modelSignalSchema>;
 
+/** `{"kind": "sli_events", "slo": …, "good": …, "total": …, "window": {…}}`: counts for a ratio SLI. */
+export const sliEventsSchema = z
+  .strictObject({
+    kind: z.literal('sli_events'),
+    slo: labelValue,
+    source: labelValue.optional(),
+    good: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    window: z.strictObject({ start: timeSchema, end: timeSchema }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.good > s.total) ctx.addIssue({ code: 'custom', message: 'good must not exceed total', path: ['good'] });
+    if (s.window.start === undefined || s.window.end === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'start and end are required', path: ['window'] });
+    } else if (s.window.end < s.window.start) {
+      ctx.addIssue({ code: 'custom', message: 'end must not be before start', path: ['window'] });
+    }
+  });
+
 export interface SignalNormalizeResult {
   readonly signals: ModelSignal[];
+  /** `sli_events` entries, for the budget stage. */
+  readonly sliEvents: SliEvents[];
   /** Alerts raised or resolved by the valid signals (withheld statuses raise none). */
   readonly alerts: Alert[];
   readonly errors: string[];
@@ -103,7 +124,7 @@ export interface SignalContext {
 export function normalizeSignals(body: unknown, ctx: SignalContext): SignalNormalizeResult {
   const items = Array.isArray(body) ? body : [body];
   const base = Array.isArray(body) ? 'signals' : 'signal';
-  const out = { signals: [] as ModelSignal[], alerts: [] as Alert[], errors: [] as string[], invalid: 0, withheld: 0 };
+  const out = { signals: [] as ModelSignal[], sliEvents: [] as SliEvents[], alerts: [] as Alert[], errors: [] as string[], invalid: 0, withheld: 0 };
   if (items.length > MAX_SIGNALS_PER_BODY) {
     out.errors.push(`body: at most ${MAX_SIGNALS_PER_BODY} signals per request, got ${items.length}`);
     return out;
@@ -117,6 +138,24 @@ export function normalizeSignals(body: unknown, ctx: SignalContext): SignalNorma
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       out.invalid++;
       out.errors.push(`${where}: expected object, got ${jsonType(item)}`);
+      return;
+    }
+    if ((item as { kind?: unknown }).kind === 'sli_events') {
+      const sli = sliEventsSchema.safeParse(item);
+      if (!sli.success) {
+        out.invalid++;
+        out.errors.push(...formatIssues(where, sli.error.issues));
+        return;
+      }
+      const w = sli.data;
+      out.sliEvents.push({
+        slo: w.slo,
+        source: w.source ?? 'unknown',
+        good: w.good,
+        total: w.total,
+        window: { start: w.window.start!, end: w.window.end! },
+        observedAt: ctx.now,
+      });
       return;
     }
     const parsed = modelSignalSchema.safeParse(item);

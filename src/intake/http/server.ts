@@ -50,7 +50,17 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** `GET /-/ready` answers 200 while this is true, 503 otherwise. Default: always ready. */
   readiness?: () => boolean;
+  /**
+   * Distributed mode: called with the original body instead of handing the valid alerts to the engine
+   * (`KafkaForwarder.forward` produces it to the raw-alerts topic). The door answers only after it
+   * resolves; a rejection is a 500, so the sender retries.
+   */
+  forward?: IntakeForward;
 }
+
+/** See `ServerOptions.forward`. `validation`: what the door's normalizer rejected (`NormalizeResult` fits). */
+export type IntakeForward = (door: ForwardDoor, body: unknown, validation: { invalid: number; errors: readonly string[] }) => Promise<void>;
+export type ForwardDoor = 'api' | 'webhook' | 'signals' | 'changes';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -141,11 +151,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
 
   /** The shared tail of both alert doors: count, hand over the valid alerts, answer. */
-  const receive = (request: FastifyRequest, reply: FastifyReply, door: AlertSource, result: NormalizeResult) => {
+  const receive = async (request: FastifyRequest, reply: FastifyReply, door: AlertSource & ForwardDoor, result: NormalizeResult) => {
     metrics.recordAlertsReceived(door, result.alerts.length + result.invalid, result.invalid);
     if (result.alerts.length > 0) {
       try {
-        engine.receiveAlerts(result.alerts);
+        if (opts.forward) await opts.forward(door, request.body, result);
+        else engine.receiveAlerts(result.alerts);
       } catch (e) {
         request.log.error({ err: e, door }, 'failed to store alerts');
         return sendApiError(reply, 500, e instanceof Error ? e.message : String(e));
@@ -195,26 +206,39 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const result = normalizeSignals(request.body, normalizeContext('signal'));
     for (const sig of result.signals) metrics.signalsReceived.inc({ kind: sig.kind, status: sig.status });
     if (result.invalid > 0) metrics.signalsInvalid.inc(result.invalid);
-    if (result.alerts.length > 0) {
-      try {
-        engine.receiveAlerts(result.alerts);
-      } catch (e) {
-        request.log.error({ err: e, door: 'signal' }, 'failed to store signals');
-        return sendApiError(reply, 500, e instanceof Error ? e.message : String(e));
-      }
+    let refused: string[] = [];
+    try {
+      if (opts.forward) {
+        if (result.signals.length + result.sliEvents.length > 0) await opts.forward('signals', request.body, result);
+      } else if (engine.receiveSignals) refused = engine.receiveSignals(result);
+      else if (result.alerts.length > 0) engine.receiveAlerts(result.alerts);
+    } catch (e) {
+      request.log.error({ err: e, door: 'signal' }, 'failed to store signals');
+      return sendApiError(reply, 500, e instanceof Error ? e.message : String(e));
     }
-    if (result.errors.length > 0) {
+    if (result.sliEvents.length > 0) metrics.sliEvents.inc({ result: 'accepted' }, result.sliEvents.length - refused.length);
+    if (refused.length > 0) metrics.sliEvents.inc({ result: 'refused' }, refused.length);
+    const problems = [...result.errors, ...refused];
+    if (problems.length > 0) {
       markBad(request, 'invalid_body');
-      return sendApiError(reply, 400, result.errors.join('; '));
+      return sendApiError(reply, 400, problems.join('; '));
     }
-    return reply.code(200).send({ accepted: result.signals.length, withheld: result.withheld });
+    return reply.code(200).send({ accepted: result.signals.length + result.sliEvents.length, withheld: result.withheld });
   });
 
   app.post(CHANGES_PATH, async (request, reply) => {
     const result = normalizeChanges(request.body, engine.now());
     for (const c of result.changes) metrics.changesReceived.inc({ kind: c.kind });
     if (result.invalid > 0) metrics.changesInvalid.inc(result.invalid);
-    if (result.changes.length > 0) engine.receiveChanges?.(result.changes);
+    if (result.changes.length > 0) {
+      try {
+        if (opts.forward) await opts.forward('changes', request.body, result);
+        else engine.receiveChanges?.(result.changes);
+      } catch (e) {
+        request.log.error({ err: e, door: 'changes' }, 'failed to store changes');
+        return sendApiError(reply, 500, e instanceof Error ? e.message : String(e));
+      }
+    }
     if (result.errors.length > 0) {
       markBad(request, 'invalid_body');
       return sendApiError(reply, 400, result.errors.join('; '));
@@ -241,6 +265,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     if (incident) return reply.send(incident);
     if (engine.listSuppressions?.() === undefined) return correlationOff(reply);
     return reply.code(404).send({ code: 404, message: `incident ${request.params.id} not found` });
+  });
+
+  app.get('/api/v1/slos', async (_request, reply) => {
+    const list = engine.listSlos?.();
+    if (list === undefined) return reply.code(404).send({ code: 404, message: 'no SLOs are configured: put SLO specifications in <rules>/slos/ (docs/budgets.md)' });
+    return reply.send(list);
   });
 
   app.get('/api/v1/suppressions', async (_request, reply) => {

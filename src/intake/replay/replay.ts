@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config/types.js';
 import { formatTime, parseTime } from '../../domain/time.js';
+import type { SloDefinition } from '../../budget/slos.js';
 import { type CorrelationFactory, Engine } from '../../engine/engine.js';
 import { RecordingTransport } from '../../notify/transport.js';
 import { normalizeAlertmanagerWebhook } from '../../normalize/alertmanagerWebhook.js';
@@ -34,6 +35,8 @@ export interface ReplayOptions {
   readonly onError?: (message: string) => void;
   /** Correlation rules (`--rules`); absent, replay is Alertmanager exactly. */
   readonly correlation?: CorrelationFactory;
+  /** SLOs (`<rules>/slos/`). */
+  readonly slos?: readonly SloDefinition[];
 }
 
 export interface ReplayStats {
@@ -124,6 +127,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayStats> {
         // Deterministic silence ids: a replay must produce the same output every time.
         newSilenceId: () => deterministicUuid(`silence-${++silenceCounter}`),
         ...(opts.correlation && { correlation: opts.correlation }),
+        ...(opts.slos && { slos: opts.slos }),
       });
     }
     if (opts.until !== undefined && at > opts.until) break;
@@ -159,8 +163,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayStats> {
       case 'signal': {
         const result = normalizeSignals(line.signal, ctx);
         for (const e of result.errors) reject(lineNo, e);
-        engine.receiveAlerts(result.alerts);
-        stats.signalsReceived += result.signals.length;
+        for (const e of engine.receiveSignals(result)) reject(lineNo, e);
+        stats.signalsReceived += result.signals.length + result.sliEvents.length;
         break;
       }
       case 'change': {
