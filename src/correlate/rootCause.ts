@@ -80,6 +80,8 @@ export interface RankedHint extends RootCauseHint {
 interface Candidate {
   readonly key: string;
   readonly component: string | undefined;
+  /** A shared upstream component that has no alert or change of its own (see addSharedUpstream). */
+  readonly inferred?: boolean;
   readonly members: RankMember[];
   readonly changes: RankChange[];
   onset: number;
@@ -92,6 +94,7 @@ export function rankRootCauses(
   limit = 5,
 ): RankedHint[] {
   const candidates = buildCandidates(members, changes);
+  addSharedUpstream(candidates, ctx.topology);
   if (candidates.length === 0) return [];
   const total = members.length;
   const memberCandidate = new Map<string, string>();
@@ -146,7 +149,11 @@ export function rankRootCauses(
       // causal template links that kind of change to them; otherwise half (something changed upstream,
       // but nothing says the change is what broke them).
       let supported = explained;
-      if (explained > 0 && c.members.length === 0) {
+      if (explained > 0 && c.inferred) {
+        // Nothing fired on it: the topology alone says it sits above what did (a silent or slow-to-alert
+        // node, a shared database without its own alert). Strong, but weaker than an observed cause.
+        supported = explained * INFERRED_CREDIT;
+      } else if (explained > 0 && c.members.length === 0) {
         supported = 0;
         for (const m of members) {
           if (m.component === undefined || m.component === c.component || !ctx.topology.dependsOn(m.component, c.component)) continue;
@@ -201,6 +208,41 @@ export function rankRootCauses(
   });
 }
 
+/** Share of dependency credit an inferred (silent) shared upstream gets. */
+const INFERRED_CREDIT = 0.75;
+/** How far above the alerting components a silent shared upstream may sit. */
+const INFERRED_MAX_HOPS = 2;
+
+/**
+ * Adds, as candidates, components that nothing fired on but that at least two alerting components depend
+ * on (within two hops): the node under several failing pods, the database under several failing services.
+ * Root causes are often silent or slow to alert (`for: 15m` on a node), and "they share this" is exactly
+ * the inference an on-call engineer makes from a topology.
+ */
+function addSharedUpstream(candidates: Candidate[], topology: TopologyIndex): void {
+  if (topology.isEmpty) return;
+  const alerting = new Set<string>();
+  for (const c of candidates) if (c.component !== undefined && c.members.length > 0) alerting.add(c.component);
+  if (alerting.size < 2) return;
+  const known = new Set(candidates.map((c) => c.component).filter((x): x is string => x !== undefined));
+  const dependents = new Map<string, { count: number; onset: number }>();
+  for (const c of candidates) {
+    if (c.component === undefined || c.members.length === 0) continue;
+    for (const [u, reach] of topology.upstream(c.component)) {
+      if (reach.hops > INFERRED_MAX_HOPS || known.has(u)) continue;
+      const d = dependents.get(u);
+      if (d) {
+        d.count++;
+        d.onset = Math.min(d.onset, c.onset);
+      } else dependents.set(u, { count: 1, onset: c.onset });
+    }
+  }
+  for (const [u, d] of dependents) {
+    if (d.count < 2) continue;
+    candidates.push({ key: `c:${u}`, component: u, inferred: true, members: [], changes: [], onset: d.onset });
+  }
+}
+
 function buildCandidates(members: readonly RankMember[], changes: readonly RankChange[]): Candidate[] {
   const map = new Map<string, Candidate>();
   for (const m of members) {
@@ -229,6 +271,7 @@ function buildCandidates(members: readonly RankMember[], changes: readonly RankC
 function representative(c: Candidate): { labels: Labels; track: Track } {
   const m = c.members[0];
   if (m) return { labels: m.labels, track: m.track };
+  if (c.changes.length === 0) return { labels: { component: c.component ?? '' }, track: 'infra' };
   const ch = c.changes[c.changes.length - 1]!;
   return { labels: { ...ch.labels, change_kind: ch.kind, change_id: ch.id }, track: 'change' };
 }

@@ -155,7 +155,10 @@ describe('joining', () => {
       'online-feature-store (FeatureStoreReadErrors) is the likely root cause: 2 of 2 other alerts depend on it, it fired first and FeatureStoreReadErrors is in no other incident.',
     );
     expect(inc.labels['root_cause_component']).toBe('online-feature-store');
-    expect(inc.rootCause.map((hint) => hint.component)).toEqual(['online-feature-store', 'fraud-scorer', 'checkout-api']);
+    // user-stats-job fired nothing, but both alerting services below it depend on it: a silent shared
+    // dependency is a suspect too, ranked below the observed cause.
+    expect(inc.rootCause.map((hint) => hint.component)).toEqual(['online-feature-store', 'fraud-scorer', 'user-stats-job', 'checkout-api']);
+    expect(inc.rootCause[2]!.labels).toEqual({ component: 'user-stats-job' });
   });
 
   it('dependency paths longer than max_hops do not correlate; neither do unconnected components', async () => {
