@@ -6,12 +6,15 @@ import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { DeliveryLog } from '../dispatch/deliveryLog.js';
+import type { SloDefinition } from '../budget/slos.js';
 import { type CorrelationFactory, Engine } from '../engine/engine.js';
 import { EngineMetrics } from '../engine/metrics.js';
 import { registerInbox } from '../intake/http/inbox.js';
 import { buildServer } from '../intake/http/server.js';
+import { kafkaSettingsFromEnv } from '../intake/kafka/settings.js';
 import { createLiveTransport } from '../notify/live.js';
 import { WallClock } from '../state/clock.js';
+import { serveDistributed } from './distributed.js';
 
 export interface ServeOptions {
   readonly configPath: string;
@@ -20,6 +23,7 @@ export interface ServeOptions {
   readonly externalURL?: string;
   readonly logLevel: string;
   readonly correlation?: CorrelationFactory;
+  readonly slos?: readonly SloDefinition[];
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
@@ -31,6 +35,19 @@ export async function serve(opts: ServeOptions): Promise<number> {
   }
   const [host, portText] = splitHostPort(opts.listen);
   const port = Number(portText);
+  // Distributed mode (docs/production.md): Kafka brokers configured → consumer group + Redis state.
+  const kafka = kafkaSettingsFromEnv();
+  if (kafka) {
+    return serveDistributed({
+      ...opts,
+      settings: kafka,
+      config: loaded.config,
+      host,
+      port,
+      externalURL: opts.externalURL ?? `http://${hostname()}:${port}`,
+      logger,
+    });
+  }
   const clock = new WallClock();
   const metrics = new EngineMetrics();
   const externalURL = opts.externalURL ?? `http://${hostname()}:${port}`;
@@ -44,6 +61,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     externalURL,
     observer: metrics.dispatchObserver(),
     ...(opts.correlation && { correlation: opts.correlation }),
+    ...(opts.slos && { slos: opts.slos }),
     loadConfig: async () => {
       const r = loadConfigFile(opts.configPath);
       metrics.recordReload(r.ok, clock.now());

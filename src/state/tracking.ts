@@ -432,7 +432,7 @@ export interface SilenceTrackerOptions {
   readonly retentionMs?: number;
   /**
    * Puts a stored silence back into the registry, keeping its id and times. Default: the registry's
-   * `restore(silence)` method, which SilenceRegistry does not have yet (see docs/state.md).
+   * `restore(silence)` method.
    */
   readonly insert?: (s: Silence) => void;
 }
@@ -511,13 +511,9 @@ export class SilenceTracker implements ChangeSource {
   }
 }
 
-/** Calls `registry.restore(s)` when the registry has it (an addition SilenceRegistry still needs). */
+/** `registry.restore(s)`: puts a stored silence back as it was (no new id, no clamping). */
 export function registryRestore(registry: SilenceRegistry, s: Silence): void {
-  const r = (registry as unknown as { restore?: (s: Silence) => void }).restore;
-  if (typeof r !== 'function') {
-    throw new Error('SilenceRegistry has no restore(silence) method: stored silences cannot be put back (see docs/state.md)');
-  }
-  r.call(registry, s);
+  registry.restore(s);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,18 +1,17 @@
 /**
  * Distributed mode's Kafka side, assembled: the intake (consumer group on the raw-alerts topic), the
  * HTTP forwarder (the doors produce instead of processing) and the incidents publisher, sharing one
- * kafkajs client, one producer and one set of metrics. `serve` wires it when brokers are configured:
+ * kafkajs client, one producer and one set of metrics. `serve` wires it when brokers are configured
+ * (`src/cli/distributed.ts`: one engine per owned partition, state in Redis):
  *
  * ```ts
- * const settings = kafkaSettingsFromEnv();
- * if (settings) {
- *   const kafka = await startKafkaRuntime({ settings, sink: engine, config: engine.config, registry: metrics.registry, logger,
- *     persist: () => repository.flush(),                        // the Redis state repository
- *     backpressure: () => outbox.backlog() > 10_000 || repository.behind() });
- *   // incident changes: correlator → kafka.publisher.publish({ event, incident })
- *   app = buildServer({ engine, metrics, logger, forward: kafka.forwarder.forward, readiness: () => !kafka.intake?.failed });
- *   // … on shutdown: await app.close(); await kafka.stop();
- * }
+ * const rt = await startKafkaRuntime({ settings, registry: metrics.registry, logger,
+ *   sink: (topic, partition) => engineOf(topic, partition),        // loads the partition's state first
+ *   persist: (batch) => trackerOf(batch).commit(repository),        // the batch's changes → Redis
+ *   backpressure: () => stateDown || outbox.pending() > 10_000,
+ *   onAssignment: (assignment) => stopRevokedEngines(assignment) });
+ * app = buildServer({ engine: localEngines, metrics, logger, forward: rt.forwarder.forward, readiness });
+ * // … on shutdown: await app.close(); await rt.stop();
  * ```
  */
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
