@@ -22,6 +22,8 @@ export async function loadCorrelation(dir: string | undefined): Promise<Correlat
   const errors = [...(loaded.ok ? [] : loaded.errors), ...(slos.ok ? [] : slos.errors)];
   if (!loaded.ok || !slos.ok) return { ok: false, errors: errors.map(formatConfigError) };
   const rules = loaded.rules;
-  const factory: CorrelationFactory | undefined = hasCorrelation(rules) ? ({ clock, sink }) => createCorrelator({ rules, clock, sink }) : undefined;
+  const factory: CorrelationFactory | undefined = hasCorrelation(rules)
+    ? ({ clock, sink, onChange }) => createCorrelator({ rules, clock, sink, ...(onChange && { onChange }) })
+    : undefined;
   return { ok: true, factory, slos: slos.slos };
 }

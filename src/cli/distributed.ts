@@ -502,6 +502,11 @@ export class DistributedNode {
       notificationLog: nflog,
       ...(o.correlation && { correlation: o.correlation }),
       ...(o.slos && o.slos.length > 0 && { slos: o.slos }),
+      // Every incident change goes to the incidents topic; the runtime flushes the publisher before a
+      // batch's offsets are committed, so consumers of the topic see each change at least once.
+      onIncidentChange: (events, incident) => {
+        void this.rt?.publisher.publish({ event: events.join(','), incident, at: o.clock.now() });
+      },
     });
     const silences = new SilenceTracker(engine.silences);
     const tracker = new PartitionTracker(id, [alerts, nflog, silences]);

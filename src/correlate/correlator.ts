@@ -27,7 +27,7 @@ import { formatDuration } from '../config/duration.js';
 import type { Clock, TimerHandle } from '../state/clock.js';
 import { Classifier, type AlertInfo, type ChangeInfo, type StepRef } from './classify.js';
 import { lagPrefix, related, templateLink, type LinkNode } from './links.js';
-import { rankRootCauses, type ChangeRelation, type RankChange, type RankContext, type RankedHint, type RankMember } from './rootCause.js';
+import { populationShift, rankRootCauses, type ChangeRelation, type RankChange, type RankContext, type RankedHint, type RankMember } from './rootCause.js';
 import type { CausalTemplate, CorrelationRules, IncidentSettings } from './rules.js';
 import {
   INCIDENT_ID_LABEL,
@@ -78,6 +78,11 @@ export interface CorrelatorOptions {
   /** Receives every version of every incident alert (open, annotation updates, resolve, reopen). */
   readonly sink: (incidentAlert: Alert) => void;
   readonly limits?: Partial<CorrelatorLimits>;
+  /**
+   * Every incident state change (the incidents topic, audit): called once per incident per instant, after
+   * the instant's updates are done, with the timeline events recorded since the last call.
+   */
+  readonly onChange?: (incidentId: string, events: readonly TimelineEntry['event'][]) => void;
 }
 
 export function createCorrelator(opts: CorrelatorOptions): Correlator {
@@ -225,6 +230,8 @@ class Incident {
   flushTimer: TimerHandle | undefined;
   lastAnnotations: Labels | undefined;
   lastFlushAt = -Infinity;
+  /** The population-shift cap (see `routing`) has been recorded as a suppression. */
+  capNoted = false;
 
   constructor(
     readonly id: string,
@@ -342,6 +349,7 @@ class CorrelationEngine implements Correlator {
     this.settings = opts.rules.incidents;
     this.clock = opts.clock;
     this.sink = opts.sink;
+    this.onChange = opts.onChange;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.classifier = new Classifier(opts.rules);
     this.prefixes = opts.rules.templates.map(lagPrefix);
@@ -851,12 +859,15 @@ class CorrelationEngine implements Correlator {
     const labels: Record<string, string> = commonLabels([...inc.members.values()].map((m) => m.labels));
     labels[INCIDENT_ID_LABEL] = id;
     labels['track'] = top?.track ?? member.track;
-    labels['severity'] = highestSeverity(inc);
+    const routing = this.routing(inc);
+    labels['severity'] = routing.severity;
+    if (labels['budget_severity'] !== undefined) labels['budget_severity'] = this.budgetSeverity(inc, routing.held) ?? labels['budget_severity']!;
     if (top?.component !== undefined) labels['root_cause_component'] = top.component;
     else delete labels['root_cause_component'];
     inc.labels = labels;
     inc.alertFingerprint = fingerprint(labels);
     inc.alerts.push({ labels, fingerprint: inc.alertFingerprint, last: undefined });
+    if (routing.held) this.noteHeld(inc, now);
     this.emit(inc, now);
   }
 
@@ -1165,6 +1176,8 @@ class CorrelationEngine implements Correlator {
     inc.hintsDirty = true;
     inc.updatedAt = now;
     this.timeline(inc, now, 'change_attached', undefined, `${e.kind} ${JSON.stringify(e.summary)} (${e.id}) at ${formatTime(e.event.at)}`);
+    // A change ends a held population shift (see `routing`): the incident routes at its members' severity.
+    if (inc.capNoted && inc.status === 'open') this.escalate(inc, now);
     this.touch(inc);
   }
 
@@ -1308,10 +1321,16 @@ class CorrelationEngine implements Correlator {
    * that turns critical pages — while the earlier one keeps its group until the incident ends.
    */
   private escalate(inc: Incident, now: number): void {
-    const sev = highestSeverity(inc);
+    const routing = this.routing(inc);
+    const sev = routing.severity;
     const current = inc.labels['severity'];
-    if ((SEVERITY_RANK[sev] ?? 0) <= (current === undefined ? 0 : (SEVERITY_RANK[current] ?? 0))) return;
-    const labels = { ...inc.labels, severity: sev };
+    const currentRank = current === undefined ? 0 : (SEVERITY_RANK[current] ?? 0);
+    // Held only if it is not already routing higher (an incident alert's labels never go down).
+    if (routing.held && currentRank <= (SEVERITY_RANK['warning'] ?? 0)) this.noteHeld(inc, now);
+    if ((SEVERITY_RANK[sev] ?? 0) <= currentRank) return;
+    const labels: Record<string, string> = { ...inc.labels, severity: sev };
+    const budget = this.budgetSeverity(inc, routing.held);
+    if (labels['budget_severity'] !== undefined && budget !== undefined) labels['budget_severity'] = budget;
     inc.labels = labels;
     inc.alertFingerprint = fingerprint(labels);
     inc.alerts.push({ labels, fingerprint: inc.alertFingerprint, last: undefined });
@@ -1319,11 +1338,98 @@ class CorrelationEngine implements Correlator {
     this.emit(inc, now);
   }
 
+  /**
+   * The severity the incident alert routes with: the most severe member's.
+   *
+   * One exception makes "page only on actionable burn" hold for model budgets (PRODUCT.md, "What actionable
+   * means"): an incident that is chain 15's population shift (drift on three or more features of one model,
+   * every member model-track, no change) and shows no harm — no estimated or realized performance signal,
+   * nothing customer-facing, no member on a component other than a model (a burn attributed to a pipeline
+   * or a service is a symptom upstream or downstream of the model) — is capped at `warning` / `ticket`.
+   * Its drift budget still burns and is charged to it, but drift alone says the inputs changed, not that
+   * predictions got worse: a ticket for the model's owners (re-baseline, retrain), not a page. The cap lifts
+   * when harm joins (an accuracy signal, an infra or data alert, a change), and the incident escalates then.
+   */
+  private routing(inc: Incident): { severity: string; held: boolean } {
+    const highest = highestSeverity(inc);
+    if ((SEVERITY_RANK[highest] ?? 0) <= (SEVERITY_RANK['warning'] ?? 0) || !this.harmlessShift(inc)) return { severity: highest, held: false };
+    return { severity: 'warning', held: true };
+  }
+
+  /**
+   * The incident alert's `budget_severity`, for an incident alert that carries one (its first member was a
+   * burn alert, so the label is common): the most urgent member's — an incident opened by a ticket-tier burn
+   * that a page-tier burn joins escalates as a page — and `ticket` while the severity is held. O(members),
+   * so computed only for such incidents.
+   */
+  private budgetSeverity(inc: Incident, held: boolean): string | undefined {
+    if (inc.labels['budget_severity'] === undefined && inc.alerts.length > 0) return undefined;
+    if (held) return 'ticket';
+    let budget: string | undefined;
+    for (const m of inc.members.values()) {
+      const b = m.labels['budget_severity'];
+      if (b === 'page') return b;
+      if (b !== undefined) budget = b;
+    }
+    return budget;
+  }
+
+  /** Records, once per incident, why its severity is held below its members' (every suppression has a reason). */
+  private noteHeld(inc: Incident, now: number): void {
+    if (inc.capNoted) return;
+    const what = highestSeverity(inc);
+    inc.capNoted = true;
+    this.incidentSuppression(inc, {
+      at: formatTime(now),
+      fingerprint: inc.alertFingerprint,
+      labels: inc.labels,
+      kind: 'not_actionable',
+      reason:
+        `severity held at warning (members reach ${what}): drift on several features of one model with no performance, ` +
+        'infrastructure, data or change signal is a likely population shift — a ticket for the model owners, not a page',
+      incidentId: inc.id,
+    });
+  }
+
+  /** Chain 15 without harm (see `routing`). */
+  private harmlessShift(inc: Incident): boolean {
+    if (!populationShift(inc.members.values(), inc.changes.size)) return false;
+    const topology = this.classifier.topology;
+    for (const m of inc.members.values()) {
+      const kind = m.labels['signal_kind'];
+      if (kind === 'perf_estimated' || kind === 'perf_realized') return false;
+      if (m.labels['customer_facing'] === 'true') return false;
+      if (m.component !== undefined && topology.components.get(m.component)?.kind !== 'model') return false;
+    }
+    return true;
+  }
+
   // ---- logs ----
 
   private timeline(inc: Incident, now: number, event: TimelineEntry['event'], fp: string | undefined, detail: string): void {
     inc.timeline.push({ at: formatTime(now), event, ...(fp !== undefined ? { fingerprint: fp } : {}), detail });
     trimFront(inc.timeline, this.limits.timelinePerIncident);
+    if (this.onChange) this.noteChange(inc.id, event);
+  }
+
+  private readonly onChange: CorrelatorOptions['onChange'];
+  private readonly changed = new Map<string, TimelineEntry['event'][]>();
+
+  /** Batches change notifications per incident until the current synchronous update is complete. */
+  private noteChange(id: string, event: TimelineEntry['event']): void {
+    const events = this.changed.get(id);
+    if (events) {
+      events.push(event);
+      return;
+    }
+    if (this.changed.size === 0) {
+      queueMicrotask(() => {
+        const batch = [...this.changed];
+        this.changed.clear();
+        for (const [incId, evs] of batch) this.onChange!(incId, evs);
+      });
+    }
+    this.changed.set(id, [event]);
   }
 
   private incidentSuppression(inc: Incident, s: SuppressionView): void {
@@ -1369,7 +1475,8 @@ class CorrelationEngine implements Correlator {
       status: inc.status,
       labels: inc.labels,
       title: this.title(inc),
-      severity: highestSeverity(inc),
+      // What it routes with (the population-shift cap included), which may be below its highest member's.
+      severity: inc.labels['severity'] ?? highestSeverity(inc),
       track: top?.track ?? (inc.labels['track'] as Track | undefined) ?? 'infra',
       tracks,
       openedAt: formatTime(inc.openedAt),

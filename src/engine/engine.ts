@@ -6,7 +6,13 @@
  */
 import { redactConfigText } from '../config/redact.js';
 import type { Config } from '../config/types.js';
-import { INCIDENT_ID_LABEL, type Correlator, type IncidentSnapshot, type SuppressionView } from '../correlate/types.js';
+import {
+  INCIDENT_ID_LABEL,
+  type Correlator,
+  type IncidentDirectory,
+  type IncidentSnapshot,
+  type SuppressionView,
+} from '../correlate/types.js';
 import type { Alert } from '../domain/alert.js';
 import type { ChangeEvent, ModelSignal, SliEvents } from '../domain/signal.js';
 import { BudgetStage, type SloView } from '../budget/stage.js';
@@ -69,9 +75,22 @@ export interface EngineOptions {
   readonly slos?: readonly SloDefinition[];
   /** How often SLOs are evaluated (default 1 min). */
   readonly sloEvaluationIntervalMs?: number;
+  /** Every incident state change, with the incident as it is after the change (the incidents topic). */
+  readonly onIncidentChange?: (events: readonly string[], incident: IncidentSnapshot) => void;
 }
 
-export type CorrelationFactory = (deps: { readonly clock: Clock; readonly sink: (incidentAlert: Alert) => void }) => Correlator;
+export type CorrelationFactory = (deps: {
+  readonly clock: Clock;
+  readonly sink: (incidentAlert: Alert) => void;
+  /**
+   * The engine's budget stage, if SLOs are configured (a function: it is built after the correlator). For
+   * factories that report or test what the stage charged to incidents (`impactOf`); a correlator needs
+   * none of it.
+   */
+  readonly budget?: () => BudgetStage | undefined;
+  /** Incident state changes (see EngineOptions.onIncidentChange). */
+  readonly onChange?: (incidentId: string, events: readonly string[]) => void;
+}) => Correlator;
 
 /** The parts rebuilt from each configuration. */
 interface Compiled {
@@ -96,6 +115,8 @@ export class Engine implements EnginePort {
   readonly correlator: Correlator | undefined;
   /** Error budgets; undefined without SLOs. */
   readonly budget: BudgetStage | undefined;
+  /** The correlator's incidents as notifiers and the API read them: with the budget charged to each. */
+  private readonly incidents: IncidentDirectory | undefined;
   alertsReceived = 0;
   signalsReceived = 0;
   changesReceived = 0;
@@ -114,7 +135,15 @@ export class Engine implements EnginePort {
         this.compiled.inhibitor.observe(incidentAlert);
         this.compiled.dispatcher.process(incidentAlert);
       },
+      budget: () => this.budget,
+      ...(opts.onIncidentChange && {
+        onChange: (id: string, events: readonly string[]) => {
+          const snapshot = this.incidents?.get(id);
+          if (snapshot) opts.onIncidentChange!(events, snapshot);
+        },
+      }),
     });
+    this.incidents = this.correlator ? withBudgetImpact(this.correlator.directory, () => this.budget) : undefined;
     this.compiled = this.compile(opts.config);
     this.budget =
       opts.slos && opts.slos.length > 0
@@ -237,7 +266,7 @@ export class Engine implements EnginePort {
     const route = compileRouteTree(config.route, this.correlator ? { extraGroupBy: [INCIDENT_ID_LABEL] } : undefined);
     const integrations = new Map<string, readonly Integration[]>();
     const templates = new FieldTemplates(config.templateFiles, this.opts.onTemplateError);
-    const incidents = this.correlator?.directory;
+    const incidents = this.incidents;
     for (const r of config.receivers) integrations.set(r.name, buildIntegrations(r, templates, incidents));
     const inhibitor = new Inhibitor(config.inhibitRules);
     const dispatcher = new Dispatcher({
@@ -411,11 +440,11 @@ export class Engine implements EnginePort {
   }
 
   listIncidents(status?: 'open' | 'resolved'): IncidentSnapshot[] | undefined {
-    return this.correlator?.directory.list(status ? { status } : undefined);
+    return this.incidents?.list(status ? { status } : undefined);
   }
 
   getIncident(id: string): IncidentSnapshot | undefined {
-    return this.correlator?.directory.get(id);
+    return this.incidents?.get(id);
   }
 
   listSuppressions(): SuppressionView[] | undefined {
@@ -435,4 +464,25 @@ export class Engine implements EnginePort {
       uptime: formatTime(this.startedAt) + ` (${seconds}s)`,
     };
   }
+}
+
+/**
+ * The directory with each snapshot's `budget`: what the budget stage charged to the incident and to those
+ * merged into it. Notifications read incidents through it, so PagerDuty `custom_details`, the Slack summary
+ * and the webhook `incident` key state the budget impact per track; without SLOs it adds nothing.
+ */
+function withBudgetImpact(directory: IncidentDirectory, budget: () => BudgetStage | undefined): IncidentDirectory {
+  const add = (s: IncidentSnapshot): IncidentSnapshot => {
+    const impact = budget()?.impactOfAll([s.id, ...s.mergedFrom]);
+    return impact ? { ...s, budget: impact } : s;
+  };
+  return {
+    get: (id) => {
+      const s = directory.get(id);
+      return s && add(s);
+    },
+    list: (filter) => directory.list(filter).map(add),
+    suppressions: () => directory.suppressions(),
+    counts: () => directory.counts(),
+  };
 }
