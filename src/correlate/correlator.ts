@@ -686,7 +686,12 @@ class CorrelationEngine implements Correlator {
       this.openIncident(st, now);
       return;
     }
-    const linked = [...links.keys()].sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1));
+    // The survivor of a merge is the incident already paging at the highest severity, then the oldest:
+    // merging a paged outage into an older low-severity incident would escalate that one and page the
+    // same problem a second time under a new key (seen on the incident benchmark), while the other way
+    // round the page stands and only the quieter incident's notification resolves.
+    const rank = (inc: Incident) => SEVERITY_RANK[inc.labels['severity'] ?? ''] ?? 0;
+    const linked = [...links.keys()].sort((a, b) => rank(b) - rank(a) || a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1));
     const target = linked[0]!;
     // Record the strongest link (ties: the one to the oldest incident, which the others merge into).
     let best: Link | undefined;
