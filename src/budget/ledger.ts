@@ -90,23 +90,24 @@ export interface Evaluation {
 /**
  * A ring of count buckets. Each slot remembers which absolute bucket index it holds, so a stale slot (time
  * slid past it) reads as empty without any sweeping, and a late event can tell whether its bucket still lives.
- * 20 bytes a slot: an Int32 bucket index (ms / bucket fits in 31 bits for every bucket of 1 s or more until
- * 2038 + 68 years) and two Float64 counts (exact up to 2^53 events).
+ * 24 bytes a slot: the bucket index and two counts, as Float64 (counts exact up to 2^53 events).
  */
 class CountRing {
   readonly slots: number;
-  private readonly index: Int32Array;
-  private readonly good: Float64Array;
-  private readonly total: Float64Array;
+  /**
+   * Per slot, side by side: the bucket index it holds, good, total. One array, so reading a bucket touches
+   * one cache line, not three (ledgers of 10k SLOs do not fit in cache: evaluation and booking are bound
+   * by memory traffic, measured in benchmarks/budget.ts).
+   */
+  private readonly data: Float64Array;
 
   constructor(
     readonly bucketMs: number,
     slots: number,
   ) {
     this.slots = slots;
-    this.index = new Int32Array(slots).fill(EMPTY_SLOT);
-    this.good = new Float64Array(slots);
-    this.total = new Float64Array(slots);
+    this.data = new Float64Array(slots * SLOT_FIELDS);
+    for (let s = 0; s < slots; s++) this.data[s * SLOT_FIELDS] = EMPTY_SLOT;
   }
 
   bucketOf(time: number): number {
@@ -119,19 +120,21 @@ class CountRing {
 
   /** False when the slot already holds a newer bucket, i.e. this bucket has left the ring. */
   canBook(bucket: number): boolean {
-    const held = this.index[this.slotOf(bucket)]!;
+    const held = this.data[this.slotOf(bucket) * SLOT_FIELDS]!;
     return held === EMPTY_SLOT || held <= bucket;
   }
 
   add(bucket: number, good: number, total: number): void {
-    const s = this.slotOf(bucket);
-    if (this.index[s] !== bucket) {
-      this.index[s] = bucket;
-      this.good[s] = 0;
-      this.total[s] = 0;
+    const i = this.slotOf(bucket) * SLOT_FIELDS;
+    const d = this.data;
+    if (d[i] !== bucket) {
+      d[i] = bucket;
+      d[i + 1] = good;
+      d[i + 2] = total;
+    } else {
+      d[i + 1] = d[i + 1]! + good;
+      d[i + 2] = d[i + 2]! + total;
     }
-    this.good[s] = this.good[s]! + good;
-    this.total[s] = this.total[s]! + total;
   }
 
   /** Sum of the `count` buckets ending at (and including) `lastBucket`. */
@@ -139,25 +142,40 @@ class CountRing {
     let good = 0;
     let total = 0;
     const n = Math.min(count, this.slots);
-    for (let b = lastBucket - n + 1; b <= lastBucket; b++) {
-      const s = this.slotOf(b);
-      if (this.index[s] === b) {
-        good += this.good[s]!;
-        total += this.total[s]!;
+    const d = this.data;
+    const end = this.slots * SLOT_FIELDS;
+    // One modulo for the first slot, then walk and wrap: evaluation sums ~600 buckets per SLO per minute.
+    let b = lastBucket - n + 1;
+    let i = this.slotOf(b) * SLOT_FIELDS;
+    for (let k = 0; k < n; k++, b++) {
+      if (d[i] === b) {
+        good += d[i + 1]!;
+        total += d[i + 2]!;
       }
+      i += SLOT_FIELDS;
+      if (i === end) i = 0;
     }
     return { good, total };
   }
 
+  /** Counts of one bucket; zeros when its slot holds another bucket (never booked, or slid out). */
+  read(bucket: number): { good: number; total: number } {
+    const i = this.slotOf(bucket) * SLOT_FIELDS;
+    const d = this.data;
+    return d[i] === bucket ? { good: d[i + 1]!, total: d[i + 2]! } : { good: 0, total: 0 };
+  }
+
   occupied(): number {
     let n = 0;
-    for (const i of this.index) if (i !== EMPTY_SLOT) n++;
+    for (let s = 0; s < this.slots; s++) if (this.data[s * SLOT_FIELDS] !== EMPTY_SLOT) n++;
     return n;
   }
 }
 
-/** Int32 marker of a slot that never held a bucket (bucket indexes are non-negative for epoch times). */
-const EMPTY_SLOT = -0x80000000;
+/** Numbers per slot: bucket index, good, total. */
+const SLOT_FIELDS = 3;
+/** Marker of a slot that never held a bucket (bucket indexes are finite). */
+const EMPTY_SLOT = Number.NEGATIVE_INFINITY;
 
 /**
  * Buckets per alerting window: a window is summed over at most about this many buckets, so its edge error
@@ -173,11 +191,12 @@ export class BudgetLedger {
   /** Finest bucket (the shortest windows are summed at this resolution). */
   readonly bucketMs: number;
   readonly longestWindowMs: number;
+  readonly shortestWindowMs: number;
   /**
    * One ring per resolution. A window of length w is summed at bucketMs × max(1, ⌊w / (60·bucketMs)⌋):
    * 5 min, 30 min and 1 h at 1 min; 2 h at 2 min; 6 h at 6 min; 24 h at 24 min; 3 d at 72 min. Each ring
    * spans the longest window that uses it. A single 1 min ring over 3 d would take 4,320 slots (86 KB) per
-   * SLO; these take about 300 (6 KB), which is what lets one process hold 10k SLOs.
+   * SLO; these take about 300 (7 KB), which is what lets one process hold 10k SLOs.
    */
   private readonly rings: CountRing[];
   private readonly ringOfWindow = new Map<number, CountRing>();
@@ -193,6 +212,7 @@ export class BudgetLedger {
     if (this.tiers.length === 0) throw new RangeError('a ledger needs at least one tier');
     const windows = [...new Set(this.tiers.flatMap((t) => [t.longWindowMs, t.shortWindowMs]))];
     const shortest = Math.min(...windows);
+    this.shortestWindowMs = shortest;
     this.longestWindowMs = Math.max(...windows);
     // A tier whose long window outlasts the period would judge more than the whole budget's horizon.
     if (this.longestWindowMs > spec.period) {
@@ -283,15 +303,22 @@ export class BudgetLedger {
   }
 
   evaluate(now: number): Evaluation {
-    const shortest = Math.min(...this.tiers.map((t) => t.shortWindowMs));
+    // Tiers share windows (the 6 h window is one tier's long and another's short; the shortest is also the
+    // no-data probe): each is summed once per evaluation.
+    const readings = new Map<number, WindowReading>();
+    const read = (w: number): WindowReading => {
+      let r = readings.get(w);
+      if (!r) readings.set(w, (r = this.window(now, w)));
+      return r;
+    };
     // Every window ends at `now`, so if the shortest is empty no tier's short window can be trusted either:
     // the source has gone quiet (labels late, scrape broken). Freeze instead of burning or recovering.
-    const noData = this.window(now, shortest).total === 0;
+    const noData = read(this.shortestWindowMs).total === 0;
 
     type Draft = { tier: BurnTier; long: WindowReading; short: WindowReading; status: TierStatus };
     const drafts: Draft[] = this.tiers.map((tier) => {
-      const long = this.window(now, tier.longWindowMs);
-      const short = this.window(now, tier.shortWindowMs);
+      const long = read(tier.longWindowMs);
+      const short = read(tier.shortWindowMs);
       let status: TierStatus;
       if (noData) status = 'no data';
       else if (!long.enoughEvents || !short.enoughEvents) status = 'insufficient events';
@@ -335,6 +362,40 @@ export class BudgetLedger {
     };
   }
 
+  /**
+   * When the burn a firing tier measures began: the start of the newest unbroken stretch of buckets that
+   * burn faster than `threshold` (buckets without events neither break nor extend it), looking back at most
+   * `lookbackMs` from `now`. Trailing buckets that no longer burn are skipped, so a tier still firing on
+   * its long window after the errors stopped finds the stretch that tripped it. The walk starts in the
+   * finest ring and continues in coarser ones past its span, so the answer has the finest resolution kept
+   * (1 min for a ratio SLI's first hour, 6 min up to 6 h, …). Null when no bucket in range burns.
+   *
+   * Why the stage needs it: a tier fires only once its long window has filled with enough bad events, which
+   * for hourly timeslices is hours after the first bad slice. Stamping the burn alert with the time the
+   * burn began (not the time the window tripped) lets correlation see the burn next to the signals that
+   * caused it, as a Prometheus alert's `startsAt` is the time its condition began to hold.
+   */
+  burnOnset(now: number, threshold: number, lookbackMs: number): number | null {
+    const from = now - lookbackMs;
+    const badShare = threshold * (1 - this.spec.target);
+    let onset: number | null = null;
+    let covered = Number.POSITIVE_INFINITY; // every bucket starting at or after this time has been read
+    for (const ring of this.rings) {
+      const newest = Number.isFinite(covered) ? ring.bucketOf(covered - 1) : ring.bucketOf(now);
+      const oldest = ring.bucketOf(now) - ring.slots + 1;
+      for (let b = newest; b >= oldest && (b + 1) * ring.bucketMs > from; b--) {
+        const { good, total } = ring.read(b);
+        if (total === 0) continue;
+        // Strict ">", as `exceeds`: a bucket exactly at the threshold does not burn.
+        if ((total - good) / total > badShare) onset = b * ring.bucketMs;
+        else if (onset !== null) return Math.max(onset, from);
+      }
+      covered = Math.min(covered, oldest * ring.bucketMs);
+      if (covered <= from) break;
+    }
+    return onset === null ? null : Math.max(onset, from);
+  }
+
   private budget(now: number, frozen: boolean): BudgetReading {
     // Frozen: pin the period window at the last data so old errors neither age out (fake recovery) nor does
     // the silence count as anything. Never look past `now`, so evaluating the past stays consistent.
@@ -347,7 +408,7 @@ export class BudgetLedger {
 
   /**
    * Allocated and occupied bucket counts (window rings together, and the period ring): fixed at
-   * construction, whatever the runtime or traffic. `bytes` is the typed-array storage (20 B a slot).
+   * construction, whatever the runtime or traffic. `bytes` is the typed-array storage (24 B a slot).
    */
   footprint(): { fineSlots: number; coarseSlots: number; occupiedFine: number; occupiedCoarse: number; rings: number; bytes: number } {
     const fineSlots = this.rings.reduce((n, r) => n + r.slots, 0);
@@ -357,7 +418,7 @@ export class BudgetLedger {
       occupiedFine: this.rings.reduce((n, r) => n + r.occupied(), 0),
       occupiedCoarse: this.coarse.occupied(),
       rings: this.rings.length,
-      bytes: (fineSlots + this.coarse.slots) * 20,
+      bytes: (fineSlots + this.coarse.slots) * 24,
     };
   }
 }

@@ -93,6 +93,8 @@ export interface SloDefinition {
   readonly tiers: readonly BurnTier[];
   /** Timeslice SLIs: which signal alerts are slices of this SLO (compiled once). */
   readonly selectsSlices: ((labels: Labels) => boolean) | undefined;
+  /** The same matchers, uncompiled: the stage indexes SLOs by one of their equality matchers. */
+  readonly sliceMatchers: readonly Matcher[];
   readonly sliceMs: number;
   readonly file: string;
 }
@@ -148,6 +150,7 @@ export function parseSloText(text: string, file: string): SloLoad {
       labels: s.labels ?? {},
       tiers,
       selectsSlices: timeslice ? compileMatchers(timeslice.matchers) : undefined,
+      sliceMatchers: timeslice?.matchers ?? [],
       sliceMs,
       file,
     });

@@ -1,6 +1,6 @@
 /**
- * SLO spec schema for the budget ledger. Only the shape and its parsed type: loading from config files is a
- * later step, so nothing here reads the file system.
+ * SLO spec schema for the budget ledger. Only the shape and its parsed type; `slos.ts` reads the SLO files
+ * (`<rules>/slos/*.yml`) and builds these, so nothing here touches the file system.
  */
 import { z } from 'zod';
 import { parseDuration } from '../config/duration.js';

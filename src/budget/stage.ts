@@ -8,6 +8,7 @@
  * incident, per track — so a model SLO that burns because of an infrastructure incident shows up as that
  * incident's model-budget impact, not as a model problem of its own.
  */
+import type { IncidentBudget } from '../correlate/types.js';
 import type { Alert } from '../domain/alert.js';
 import { fingerprint, type Labels } from '../domain/labels.js';
 import type { ModelSignal, SliEvents, Track } from '../domain/signal.js';
@@ -34,12 +35,8 @@ export interface BudgetStageDeps {
   readonly incidentOf?: (fingerprint: string) => IncidentLink | undefined;
 }
 
-export interface BudgetImpact {
-  /** Fraction of each track's budgets spent while charged to the incident (sum over its SLOs). */
-  infra: number;
-  model: number;
-  slos: Record<string, { track: 'infra' | 'model'; consumed: number }>;
-}
+/** Fraction of each track's budgets spent while charged to the incident (sum over its SLOs). */
+export type BudgetImpact = IncidentBudget;
 
 export interface SloWindowView {
   window: string;
@@ -84,15 +81,25 @@ interface SloState {
   rejected: number;
   /** The burn alert currently firing (its tier), if any. */
   firing: { tier: string; alert: Alert } | undefined;
-  /** Budget consumed at the previous evaluation, for attribution deltas. */
-  lastConsumed: number;
+  /** Shortest alerting window of the SLO's tiers: the burn rate attribution charges at. */
+  readonly attributionWindowMs: number;
 }
 
 export type RecordOutcome = { ok: true } | { ok: false; reason: string };
 
 export class BudgetStage {
   private readonly byName = new Map<string, SloState>();
-  private readonly timeslice: SloState[] = [];
+  /**
+   * Timeslice SLOs by one equality matcher each (`label=value`, preferring a label other than `alertname`:
+   * with one drift SLO per model, `model="m-0042"` names one SLO where `alertname="ModelDrift"` names
+   * thousands), so a monitor seen for the first time is tried only against the SLOs whose key it carries
+   * (plus those without any equality matcher) — not against every timeslice SLO (at 5,000 of them that was
+   * ≈ 0.7 ms per new monitor).
+   */
+  private readonly sliceIndex = new Map<string, SloState[]>();
+  private readonly sliceIndexLabels = new Set<string>();
+  private readonly sliceScan: SloState[] = [];
+  private readonly order = new Map<SloState, number>();
   /** Which timeslice SLOs a signal identity feeds, computed once per identity. */
   private readonly sliceTargets = new Map<string, SloState[]>();
   private readonly impacts = new Map<string, BudgetImpact>();
@@ -110,10 +117,22 @@ export class BudgetStage {
         accepted: 0,
         rejected: 0,
         firing: undefined,
-        lastConsumed: 0,
+        attributionWindowMs: Math.min(...def.tiers.map((t) => t.shortWindowMs)),
       };
       this.byName.set(def.spec.name, state);
-      if (def.selectsSlices) this.timeslice.push(state);
+      this.order.set(state, this.order.size);
+      if (def.selectsSlices) {
+        // An equality with the empty value matches an absent label: it cannot be looked up by value.
+        const eq = def.sliceMatchers.filter((m) => m.type === '=' && m.value !== '');
+        const key = eq.find((m) => m.name !== 'alertname') ?? eq[0];
+        if (key) {
+          this.sliceIndexLabels.add(key.name);
+          const k = `${key.name}\u0000${key.value}`;
+          const list = this.sliceIndex.get(k);
+          if (list) list.push(state);
+          else this.sliceIndex.set(k, [state]);
+        } else this.sliceScan.push(state);
+      }
     }
     if (this.byName.size > 0) this.schedule();
   }
@@ -135,12 +154,19 @@ export class BudgetStage {
    * `warn` good ones; `no_data` and `insufficient_sample` book nothing (the budget freezes).
    */
   recordSignal(s: ModelSignal): void {
-    if (this.timeslice.length === 0) return;
+    if (this.sliceIndex.size === 0 && this.sliceScan.length === 0) return;
     const labels = signalLabels(s);
     const key = fingerprint(labels);
     let targets = this.sliceTargets.get(key);
     if (!targets) {
-      targets = this.timeslice.filter((t) => t.def.selectsSlices!(labels));
+      const candidates = [...this.sliceScan];
+      for (const name of this.sliceIndexLabels) {
+        const v = labels[name];
+        if (v !== undefined) candidates.push(...(this.sliceIndex.get(`${name}\u0000${v}`) ?? []));
+      }
+      // In file order, as a scan of every timeslice SLO would find them.
+      candidates.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+      targets = candidates.filter((t) => t.def.selectsSlices!(labels));
       // Bounded by the number of distinct monitors; cleared if it ever grows past a sane size.
       if (this.sliceTargets.size > 100_000) this.sliceTargets.clear();
       this.sliceTargets.set(key, targets);
@@ -182,11 +208,20 @@ export class BudgetStage {
       this.attribute(state, ev);
       const top = ev.tiers.find((t) => t.status === 'firing' && t.tier.severity === ev.severity);
       if (top) {
+        // Onset of the burn, not of the tier: a tier taking over from another continues the same burn
+        // episode (its alert keeps the earlier start); a new episode starts when the burn began
+        // (ledger.burnOnset). Correlation joins alerts by onset, and a tier trips long after the errors
+        // began — hours for hourly timeslices — so stamping the trip time would put a model SLO's burn
+        // outside the join window of the very drift or accuracy signals it counts, and a tier change of one
+        // burn would open a second incident (and page again).
+        const startsAt =
+          state.firing?.alert.startsAt ??
+          Math.min(now, state.ledger.burnOnset(now, top.threshold, top.tier.longWindowMs) ?? now);
         if (state.firing && state.firing.tier !== top.tier.name) {
           out.push({ ...state.firing.alert, endsAt: now, updatedAt: now, timeout: false });
           state.firing = undefined;
         }
-        const alert = this.burnAlert(state, ev, top.tier.name, top.tier.severity, now, state.firing?.alert.startsAt ?? now);
+        const alert = this.burnAlert(state, ev, top.tier.name, top.tier.severity, now, startsAt);
         state.firing = { tier: top.tier.name, alert };
         out.push(alert);
       } else if (state.firing) {
@@ -197,11 +232,23 @@ export class BudgetStage {
     if (out.length > 0) this.deps.emit(out);
   }
 
+  /**
+   * Charges the budget spent during the last evaluation interval to the incident the SLO's burn alert
+   * belongs to. Spent budget is the Workbook's "burn_rate × window / period", here burn rate × interval /
+   * period, with the burn rate of the SLO's shortest alerting window (5 min for ratio SLIs, two slices for
+   * timeslice SLIs: the finest rate that is not mostly empty buckets). Summed over an incident this is
+   * ∫ burn rate dt / period, the share of the period's budget the incident cost.
+   *
+   * (Not the change of the period reading between evaluations: that reading is Σbad/Σtotal over the events
+   * the period window holds, so until a whole period of data exists — for a month after deployment, and in
+   * every replay — a few hours of errors read as many times the budget, and its deltas shrink as good
+   * events accumulate.) A window without events charges nothing: no data freezes the budget.
+   */
   private attribute(state: SloState, ev: Evaluation): void {
-    const consumed = ev.budget.consumed;
-    const delta = consumed - state.lastConsumed;
-    state.lastConsumed = consumed;
-    if (!(delta > 0) || !state.firing || !this.deps.incidentOf) return;
+    if (!state.firing || !this.deps.incidentOf || ev.state === 'no data') return;
+    const rate = state.ledger.window(ev.at, state.attributionWindowMs).burnRate;
+    const delta = rate === null ? 0 : (rate * this.intervalMs) / state.def.spec.period;
+    if (!(delta > 0)) return;
     const incident = this.deps.incidentOf(state.firing.alert.fingerprint);
     if (!incident) return;
     let impact = this.impacts.get(incident.id);
@@ -258,6 +305,26 @@ export class BudgetStage {
   /** Budget impact charged to an incident, if any. */
   impactOf(incidentId: string): BudgetImpact | undefined {
     return this.impacts.get(incidentId);
+  }
+
+  /**
+   * A copy of the impact charged to any of `incidentIds` (an incident and those merged into it: budget
+   * charged to an incident before it merged stays under its id), or undefined when none was charged.
+   */
+  impactOfAll(incidentIds: Iterable<string>): BudgetImpact | undefined {
+    let out: BudgetImpact | undefined;
+    for (const id of incidentIds) {
+      const i = this.impacts.get(id);
+      if (!i) continue;
+      out ??= { infra: 0, model: 0, slos: {} };
+      out.infra += i.infra;
+      out.model += i.model;
+      for (const [name, e] of Object.entries(i.slos)) {
+        const o = (out.slos[name] ??= { track: e.track, consumed: 0 });
+        o.consumed += e.consumed;
+      }
+    }
+    return out;
   }
 
   /** Drops impacts of incidents that no longer exist. */

@@ -506,28 +506,45 @@ function reasonOf(h: RankedHint, c: Candidate, top: boolean): string {
   return `${subject} is ${top ? 'the likely root cause' : 'a possible cause'}: ${joinClauses(parts)}.`;
 }
 
+/** What chain 15's negative control found: drift on `features` features of (at most) one model. */
+export interface PopulationShift {
+  readonly features: number;
+  readonly model: string | undefined;
+}
+
+/**
+ * The negative control of the causal-chain notes (chain 15): every member is model-track, three or more
+ * features of at most one model drift, and no change is attached — no infrastructure, data-pipeline or change
+ * signal, so a population or traffic-mix shift is the likely explanation. Used for the top hint's sentence
+ * and, by the correlator, to keep such an incident from paging while nothing else is harmed.
+ */
+export function populationShift(members: Iterable<Pick<RankMember, 'track' | 'labels'>>, changeCount: number): PopulationShift | undefined {
+  if (changeCount > 0) return undefined;
+  const features = new Set<string>();
+  const models = new Set<string>();
+  for (const m of members) {
+    if (m.track !== 'model') return undefined;
+    const f = m.labels['feature'];
+    if (f) features.add(f);
+    const model = m.labels['model'];
+    if (model) models.add(model);
+  }
+  if (features.size < 3 || models.size > 1) return undefined;
+  return { features: features.size, model: [...models][0] };
+}
+
 /**
  * The top hint's sentence. One special case follows the negative control of the causal-chain notes (chain
  * 15): drift on several features of one model with no infrastructure, data-pipeline or change signal in the
  * incident points at a population or traffic-mix shift, and saying so keeps infra from being blamed.
  */
 function topReason(h: RankedHint, c: Candidate, members: readonly RankMember[], changes: readonly RankChange[]): string {
-  if (changes.length === 0 && members.every((m) => m.track === 'model')) {
-    const features = new Set<string>();
-    const models = new Set<string>();
-    for (const m of members) {
-      const f = m.labels['feature'];
-      if (f) features.add(f);
-      const model = m.labels['model'];
-      if (model) models.add(model);
-    }
-    if (features.size >= 3 && models.size <= 1) {
-      const model = [...models][0];
-      return (
-        `Drift on ${features.size} features${model ? ` of model ${model}` : ''} with no infrastructure, data-pipeline or change signal: ` +
-        'likely a traffic-mix or population shift rather than an infrastructure fault.'
-      );
-    }
+  const shift = populationShift(members, changes.length);
+  if (shift) {
+    return (
+      `Drift on ${shift.features} features${shift.model ? ` of model ${shift.model}` : ''} with no infrastructure, data-pipeline or change signal: ` +
+      'likely a traffic-mix or population shift rather than an infrastructure fault.'
+    );
   }
   return reasonOf(h, c, true);
 }

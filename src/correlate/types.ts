@@ -143,4 +143,17 @@ export interface IncidentSnapshot {
   suppressions: SuppressionView[];
   /** Ids of incidents merged into this one. */
   mergedFrom: string[];
+  /**
+   * Error budget charged to the incident (the budget stage's attribution: budget its SLOs spent while their
+   * burn alerts were members), per track. Added by the engine when SLOs are configured; the correlator
+   * itself knows nothing of budgets.
+   */
+  budget?: IncidentBudget;
+}
+
+/** Fractions of each SLO's period budget (1 = a whole period's budget), summed per track. */
+export interface IncidentBudget {
+  infra: number;
+  model: number;
+  slos: Record<string, { track: 'infra' | 'model'; consumed: number }>;
 }

@@ -18,7 +18,7 @@ export const PSI_DRIFT_THRESHOLD = 0.25;
  * threshold is on the base-e distance; `classify` converts other bases before comparing.
  */
 export const JS_DRIFT_THRESHOLD = 0.1;
-/** KS p ≤ 0.05 → drift (Evidently `ks_2samp`, alibi-detect `p_val=0.05`). */
+/** KS p ≤ 0.05 (and D ≥ KS_DRIFT_DISTANCE) → drift (Evidently `ks_2samp`, alibi-detect `p_val=0.05`). */
 export const KS_DRIFT_P_VALUE = 0.05;
 /** KS 0.05 < p < 0.15 → warning (whylogs POSSIBLE_DRIFT band; NO_DRIFT is p ≥ 0.15). */
 export const KS_WARNING_P_VALUE = 0.15;
@@ -26,6 +26,22 @@ export const KS_WARNING_P_VALUE = 0.15;
 export const KS_C_ALPHA: Readonly<Record<'0.05' | '0.01', number>> = { '0.05': 1.358, '0.01': 1.628 };
 /** Absolute minimum window size of the engine's sample-size rule (`N ≥ max(500, …)`). */
 export const MIN_SAMPLE_SIZE_BASE = 500;
+/**
+ * KS distance floor: a window is KS drift only if D ≥ this AS WELL AS p ≤ 0.05. The value is the 1 %
+ * critical distance of the smallest window the sample-size floor admits, c(0.01)·sqrt(2/500) = 0.103 —
+ * the same rule as the PSI floor (`2·χ²_{B−1,0.99}/threshold`): at the floor, pure noise reaches it in < 1 %
+ * of windows, and since the null distribution of D shrinks as 1/sqrt(N), larger windows make that rarer
+ * still (n = 1,000 against a 5,000 reference: λ = 0.103·sqrt(833) = 2.97, P ≈ 4e-8).
+ *
+ * Why a floor at all. The p-value alone is calibrated per window: p ≤ 0.05 false-alarms in 5 % of stable
+ * windows BY DEFINITION (seed 7 of the detector test: 3 of 77), and a stream is an unbounded family of
+ * tests, so no per-window α gives "no false alarms" over a stable period; at large N it also flags shifts
+ * too small to matter (n = m = 20,000: D = 0.014 is significant). Evidently answers the second problem by
+ * switching to distances above 1,000 rows; alibi-detect corrects α for multiplicity. A fixed distance does
+ * both at once without tuning to a data set: it is an effect size (D = 0.103 is the CDF gap of a 0.26σ
+ * location shift of a normal), so it neither tightens with N nor depends on how many windows run.
+ */
+export const KS_DRIFT_DISTANCE = KS_C_ALPHA['0.01'] * Math.sqrt(2 / MIN_SAMPLE_SIZE_BASE);
 /** χ² quantile used by the floor: `2·χ²_{B−1, 0.99} / threshold`. */
 export const SAMPLE_SIZE_FLOOR_QUANTILE = 0.99;
 
@@ -311,6 +327,11 @@ export function classify(measurement: Measurement, sampleSize: SampleSize, optio
       return natural >= JS_DRIFT_THRESHOLD ? 'drift' : 'stable';
     }
     case 'ks':
+      // Below the distance floor the shift is too small to act on, whatever its p-value. At and above the
+      // default sample-size floor D ≥ 0.103 already implies p ≤ 0.01, so KS is two-state there (stable /
+      // drift, as Evidently's and alibi-detect's KS); the whylogs warning band only shows when a caller
+      // lowers the floor and the p-value is what binds.
+      if (measurement.value < KS_DRIFT_DISTANCE) return 'stable';
       if (measurement.pValue <= KS_DRIFT_P_VALUE) return 'drift';
       return measurement.pValue < KS_WARNING_P_VALUE ? 'warning' : 'stable';
   }

@@ -7,7 +7,7 @@
  * Bodies stay within the vendors' limits: at most MAX_MEMBERS member alerts and MAX_HINTS hints are
  * listed (counts say how many there were), PagerDuty's whole event must stay under 512 KB.
  */
-import { INCIDENT_ID_LABEL, type IncidentDirectory, type IncidentSnapshot } from '../correlate/types.js';
+import { INCIDENT_ID_LABEL, type IncidentBudget, type IncidentDirectory, type IncidentSnapshot } from '../correlate/types.js';
 import type { NotificationData } from './data.js';
 
 export const MAX_MEMBERS = 100;
@@ -65,7 +65,37 @@ export function pagerdutyIncidentDetails(s: IncidentSnapshot): Record<string, un
     suspects: s.changes.map((c) => ({ id: c.id, kind: c.kind, at: c.at, summary: c.summary, labels: c.labels })),
     suppressed: s.suppressions.length,
     ...(s.mergedFrom.length > 0 && { merged_from: s.mergedFrom }),
+    ...(s.budget && { budget: budgetDetails(s.budget) }),
   };
+}
+
+/**
+ * Budget charged to the incident, per track and per SLO, as percentages of each SLO's period budget
+ * (rounded to 0.01 %): `{infra_pct, model_pct, slos: [{slo, track, consumed_pct}]}`, largest first.
+ */
+export function budgetDetails(b: IncidentBudget): Record<string, unknown> {
+  return {
+    infra_pct: pct(b.infra),
+    model_pct: pct(b.model),
+    slos: Object.entries(b.slos)
+      .sort((x, y) => y[1].consumed - x[1].consumed || (x[0] < y[0] ? -1 : 1))
+      .map(([slo, e]) => ({ slo, track: e.track, consumed_pct: pct(e.consumed) })),
+  };
+}
+
+const pct = (fraction: number): number => Math.round(fraction * 10_000) / 100;
+
+/** `model 12.5% of budget (fraud-scorer-feature-freshness 11.9%, …), infra 0%`, for the Slack summary. */
+export function budgetText(b: IncidentBudget): string {
+  const perTrack = (track: 'infra' | 'model'): string => {
+    const slos = Object.entries(b.slos)
+      .filter(([, e]) => e.track === track && e.consumed > 0)
+      .sort((x, y) => y[1].consumed - x[1].consumed || (x[0] < y[0] ? -1 : 1))
+      .slice(0, 3)
+      .map(([slo, e]) => `${slo} ${pct(e.consumed)}%`);
+    return `${track} ${pct(b[track])}%${slos.length > 0 ? ` (${slos.join(', ')})` : ''}`;
+  };
+  return `${perTrack('model')}, ${perTrack('infra')} of the period budget`;
 }
 
 /** The additive `incident` key of a webhook body (Alertmanager's fields stay as they are). */
@@ -86,6 +116,7 @@ export function webhookIncident(s: IncidentSnapshot): Record<string, unknown> {
     timeline: s.timeline.slice(-MAX_TIMELINE),
     suppressions: s.suppressions.slice(-MAX_TIMELINE),
     mergedFrom: s.mergedFrom,
+    ...(s.budget && { budget: budgetDetails(s.budget) }),
   };
 }
 
@@ -106,5 +137,6 @@ export function incidentSummaryText(s: IncidentSnapshot): string {
   if (s.changes.length > 0) {
     lines.push(`*Recent changes*: ${s.changes.slice(0, 3).map((c) => `${c.kind} ${c.summary}`).join('; ')}`);
   }
+  if (s.budget) lines.push(`*Error budget charged*: ${budgetText(s.budget)}`);
   return lines.join('\n');
 }

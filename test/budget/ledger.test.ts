@@ -37,8 +37,8 @@ describe('BudgetLedger layout', () => {
     expect(l.longestWindowMs).toBe(3 * DAY_MS);
     // One ring per resolution, each spanning the longest window using it: 1 min × 60 (5 min, 30 min, 1 h),
     // 2 min × 60 (2 h), 6 min × 60 (6 h), 24 min × 60 (24 h), 72 min × 60 (3 d) = 300 slots; the period
-    // in 6 h buckets: 120 + 1 spare. 20 bytes a slot.
-    expect(l.footprint()).toEqual({ fineSlots: 300, coarseSlots: 121, occupiedFine: 0, occupiedCoarse: 0, rings: 5, bytes: 421 * 20 });
+    // in 6 h buckets: 120 + 1 spare. 24 bytes a slot.
+    expect(l.footprint()).toEqual({ fineSlots: 300, coarseSlots: 121, occupiedFine: 0, occupiedCoarse: 0, rings: 5, bytes: 421 * 24 });
     expect(() => new BudgetLedger(spec({ period: '1d' }))).toThrow(/exceeds the SLO period/);
   });
 

@@ -124,7 +124,10 @@ describe('budget stage', () => {
       customer_facing: 'true',
       team: 'fraud',
     });
-    expect(fired.startsAt).toBe(T0 + 61 * MINUTE_MS);
+    // Fired at the 61st minute's evaluation, but stamped with the burn's onset: the first bad minute's
+    // bucket (T0 + 60 min), so correlation sees it beside the signals that caused it.
+    expect(fired.updatedAt).toBe(T0 + 61 * MINUTE_MS);
+    expect(fired.startsAt).toBe(T0 + 60 * MINUTE_MS);
     const view = s.view('scorer-availability')!;
     expect(view.severity).toBe('page');
     expect(view.budget.remaining).toBeLessThan(0.8);

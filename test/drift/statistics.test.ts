@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { histogram, quantileBins } from '../../src/drift/binning.js';
 import {
   JS_DRIFT_THRESHOLD,
+  KS_DRIFT_DISTANCE,
   KS_DRIFT_P_VALUE,
   KS_WARNING_P_VALUE,
   PSI_DRIFT_THRESHOLD,
@@ -207,6 +208,25 @@ describe('sample-size floor and classify', () => {
     expect(sampleSizeFloor(10, 0.05)).toBe(Math.ceil((2 * chiSquareQuantile(0.99, 9)) / 0.05));
   });
 
+  // What the floor promises, checked by simulation (seeded, 2,000 trials of two N(0,1) samples at the floor,
+  // reference-quantile bins): PSI reaches the 0.1 threshold in about 1 % of windows at most. Analytic p99:
+  // (2/500)·χ²_{9,0.99} = 0.087 < 0.1 at 10 bins (the 500 base binds: observed 4/2000), and exactly 0.100 at
+  // 20 bins, where the χ² term binds (observed 24/2000 = 1.2 %, within the Monte-Carlo error of ±0.45 %).
+  it.each([
+    [10, 500, 0.005],
+    [20, 724, 0.015],
+  ] as const)('at the floor (%i bins, N = %i per side) PSI reaches 0.1 in at most about 1 percent of stable windows', (bins, n, bound) => {
+    expect(sampleSizeFloor(bins)).toBe(n);
+    const normal = normalGenerator(mulberry32(1000 + n));
+    let alarms = 0;
+    for (let t = 0; t < 2000; t++) {
+      const ref = normalSample(normal, n);
+      const b = quantileBins(ref, bins);
+      if (psi(histogram(b, ref), histogram(b, normalSample(normal, n))) >= PSI_WARNING_THRESHOLD) alarms++;
+    }
+    expect(alarms / 2000).toBeLessThan(bound);
+  });
+
   it('marks small windows insufficient_sample whatever the value, on either side', () => {
     expect(classify({ method: 'psi', value: 5 }, { reference: 10_000, current: 499 })).toBe('insufficient_sample');
     expect(classify({ method: 'psi', value: 5 }, { reference: 499, current: 10_000 })).toBe('insufficient_sample');
@@ -231,9 +251,40 @@ describe('sample-size floor and classify', () => {
     expect(classify({ method: 'js', value: 0.121, base: 2 }, big)).toBe('drift');
   });
 
-  it('KS: p ≤ 0.05 drift, 0.05 < p < 0.15 warning, otherwise stable', () => {
-    expect(classify({ method: 'ks', value: 0.1, pValue: KS_DRIFT_P_VALUE }, big)).toBe('drift');
-    expect(classify({ method: 'ks', value: 0.1, pValue: 0.1 }, big)).toBe('warning');
-    expect(classify({ method: 'ks', value: 0.1, pValue: KS_WARNING_P_VALUE }, big)).toBe('stable');
+  it('KS: at or above the distance floor, p ≤ 0.05 drift, 0.05 < p < 0.15 warning, otherwise stable', () => {
+    expect(KS_DRIFT_DISTANCE).toBeCloseTo(0.103, 3); // 1.628·sqrt(2/500)
+    expect(KS_DRIFT_DISTANCE).toBe(ksCriticalValue(500, 500, '0.01'));
+    const d = KS_DRIFT_DISTANCE;
+    expect(classify({ method: 'ks', value: d, pValue: KS_DRIFT_P_VALUE }, big)).toBe('drift');
+    expect(classify({ method: 'ks', value: 0.2, pValue: 0.1 }, big)).toBe('warning');
+    expect(classify({ method: 'ks', value: 0.2, pValue: KS_WARNING_P_VALUE }, big)).toBe('stable');
+    // Below the floor a tiny p-value is not enough: the shift is too small to act on.
+    expect(classify({ method: 'ks', value: d - 1e-9, pValue: 1e-12 }, big)).toBe('stable');
+  });
+
+  it('KS: the distance floor keeps p-values from flagging trivial shifts at large N (Evidently’s reason for distances)', () => {
+    // n = m = 20,000, a 0.05σ location shift: D ≈ 0.02 is significant (D_0.05 = 0.0136) but trivial.
+    const normal = normalGenerator(mulberry32(11));
+    const ref = normalSample(normal, 20_000);
+    const cur = normalSample(normal, 20_000, 0.05);
+    const r = ksTest(ref, cur);
+    expect(r.pValue).toBeLessThan(KS_DRIFT_P_VALUE);
+    expect(r.statistic).toBeLessThan(KS_DRIFT_DISTANCE / 2);
+    expect(classify({ method: 'ks', value: r.statistic, pValue: r.pValue }, { reference: 20_000, current: 20_000 })).toBe('stable');
+    // A 0.5σ shift (D ≈ 0.2) is drift at the same size.
+    const big2 = ksTest(ref, normalSample(normal, 20_000, 0.5));
+    expect(classify({ method: 'ks', value: big2.statistic, pValue: big2.pValue }, { reference: 20_000, current: 20_000 })).toBe('drift');
+  });
+
+  it('KS: at the 500-row floor, stable windows reach the distance floor in about 1 % of trials (simulated)', () => {
+    // The floor is the 1 % critical distance at n = m = 500; asymptotically P(D ≥ it) = 1 %. Seeded, 2,000
+    // trials: observed 20/2000 = 1.0 %, so at the floor KS false-alarms as rarely as PSI does.
+    const normal = normalGenerator(mulberry32(500));
+    let over = 0;
+    for (let t = 0; t < 2000; t++) {
+      const r = ksTest(normalSample(normal, 500), normalSample(normal, 500));
+      if (classify({ method: 'ks', value: r.statistic, pValue: r.pValue }, { reference: 500, current: 500 }) !== 'stable') over++;
+    }
+    expect(over / 2000).toBeLessThan(0.02);
   });
 });
