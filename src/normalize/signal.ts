@@ -4,8 +4,8 @@
  * turned into alerts so the store's identity, merge and liveness rules apply unchanged:
  *
  *   - `breach` / `warn` fire the signal's alert. It carries no `endsAt` from the sender, so it ends one
- *     evaluation window after `now` (the window's length, at least `resolve_timeout`): a monitor that
- *     evaluates hourly keeps its alert alive by sending every hour, like Prometheus re-sending.
+ *     evaluation window plus `resolve_timeout` after `now`: a monitor that evaluates hourly keeps its
+ *     alert alive by sending every hour, like Prometheus re-sending.
  *   - `ok` resolves it (an explicit end at `now`).
  *   - `no_data` and `insufficient_sample` never fire: a window without data or below the sample-size floor
  *     is not evidence of drift (slo-budgets-and-drift.md §3.2, §3.5). They are counted as `withheld`.
@@ -245,7 +245,9 @@ export function signalAlert(s: ModelSignal, ctx: SignalContext): Alert | undefin
     labels,
     annotations: signalAnnotations(s),
     startsAt: ctx.now,
-    endsAt: firing ? ctx.now + Math.max(ctx.resolveTimeoutMs, windowMs) : ctx.now,
+    // One window plus resolve_timeout: a monitor reporting exactly once per window keeps its alert firing
+    // across the report's own delay instead of resolving and re-firing at every report.
+    endsAt: firing ? ctx.now + windowMs + ctx.resolveTimeoutMs : ctx.now,
     generatorURL: '',
     updatedAt: ctx.now,
     // A firing signal's end is derived, not stated by the sender: a later explicit end (an `ok`) wins.

@@ -44,8 +44,8 @@ describe('model signal door', () => {
     expect(a.annotations.value).toBe('0.31');
     expect(a.annotations.threshold_upper).toBe('0.2');
     expect(a.annotations.sample_size).toBe('4200/5000');
-    // Alive for one evaluation window (1 h here, longer than resolve_timeout).
-    expect(a.endsAt).toBe(NOW + 3600_000);
+    // Alive for one evaluation window (1 h here) plus resolve_timeout.
+    expect(a.endsAt).toBe(NOW + 3600_000 + RT);
     expect(a.timeout).toBe(true);
   });
 
