@@ -19,6 +19,7 @@ import { fingerprint, LABEL_NAME_RE } from '../domain/labels.js';
 import { MODEL_SIGNAL_KINDS, type ModelSignal, type ModelSignalKind, type SliEvents } from '../domain/signal.js';
 import { formatTime } from '../domain/time.js';
 import { formatIssues, jsonType, timeSchema } from './apiV2Alerts.js';
+import { computeDrift, statusOfVerdict } from '../drift/compute.js';
 
 /** `alertname` of the alert a signal of each kind raises. */
 export const SIGNAL_ALERTNAMES: Readonly<Record<ModelSignalKind, string>> = {
@@ -83,6 +84,34 @@ export const modelSignalSchema = z
 
 export type WireModelSignal = z.infer<typeof modelSignalSchema>;
 
+/** Most values one side of a `distribution` signal may carry (samples or histogram bins). */
+export const MAX_DISTRIBUTION_VALUES = 100_000;
+
+const distributionSide = z.union([
+  z.strictObject({ samples: z.array(finite).min(1).max(MAX_DISTRIBUTION_VALUES) }),
+  z.strictObject({ counts: z.array(z.number().nonnegative().finite()).min(2).max(MAX_DISTRIBUTION_VALUES) }),
+]);
+
+/**
+ * `{"kind": "distribution", "model_id", "feature", "method": "psi"|"js"|"ks", "reference": {samples|counts},
+ * "current": {…}}`: drift computed here for teams without a monitor (src/drift), then treated exactly as a
+ * `drift` signal with the computed value and status (`insufficient_sample` below the sample-size floor).
+ */
+export const distributionSchema = z.strictObject({
+  kind: z.literal('distribution'),
+  source: labelValue.optional(),
+  model_id: labelValue,
+  model_version: labelValue.optional(),
+  feature: labelValue,
+  segment: labelValue.optional(),
+  method: z.enum(['psi', 'js', 'ks']).default('psi'),
+  reference: distributionSide,
+  current: distributionSide,
+  window: z.strictObject({ start: timeSchema, end: timeSchema }).optional(),
+  severity: z.enum(['info', 'warning', 'critical']).optional(),
+  labels: labelsSchema.optional(),
+});
+
 /** `{"kind": "sli_events", "slo": …, "good": …, "total": …, "window": {…}}`: counts for a ratio SLI. */
 export const sliEventsSchema = z
   .strictObject({
@@ -138,6 +167,47 @@ export function normalizeSignals(body: unknown, ctx: SignalContext): SignalNorma
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       out.invalid++;
       out.errors.push(`${where}: expected object, got ${jsonType(item)}`);
+      return;
+    }
+    if ((item as { kind?: unknown }).kind === 'distribution') {
+      const d = distributionSchema.safeParse(item);
+      if (!d.success) {
+        out.invalid++;
+        out.errors.push(...formatIssues(where, d.error.issues));
+        return;
+      }
+      const w = d.data;
+      let computed;
+      try {
+        computed = computeDrift(w.method, w.reference, w.current);
+      } catch (e) {
+        out.invalid++;
+        out.errors.push(`${where}: ${(e as Error).message}`);
+        return;
+      }
+      const status = statusOfVerdict(computed.verdict);
+      const window = w.window && w.window.start !== undefined && w.window.end !== undefined ? { start: w.window.start, end: w.window.end } : undefined;
+      const signal: ModelSignal = {
+        source: w.source ?? 'alertsift-drift',
+        kind: 'drift',
+        modelId: w.model_id,
+        ...(w.model_version !== undefined && { modelVersion: w.model_version }),
+        feature: w.feature,
+        ...(w.segment !== undefined && { segment: w.segment }),
+        method: w.method,
+        ...(Number.isFinite(computed.value) && { value: Math.round(computed.value * 1e6) / 1e6 }),
+        ...(computed.pValue !== undefined && { pValue: computed.pValue }),
+        sampleSize: { reference: Math.round(computed.sampleSize.reference), current: Math.round(computed.sampleSize.current) },
+        ...(window !== undefined && { window }),
+        observedAt: ctx.now,
+        status,
+        severity: w.severity ?? (status === 'breach' ? 'warning' : 'info'),
+        labels: w.labels ?? {},
+      };
+      out.signals.push(signal);
+      const alert = signalAlert(signal, ctx);
+      if (alert) out.alerts.push(alert);
+      else out.withheld++;
       return;
     }
     if ((item as { kind?: unknown }).kind === 'sli_events') {

@@ -123,3 +123,61 @@ describe('change event door', () => {
     expect(text).toMatch(/changes\[1\]\.at in body must be of type date-time: "yesterday"/);
   });
 });
+
+describe('distribution signals (drift computed for teams without a monitor)', () => {
+  // A deterministic pseudo-normal sample: the sum of 12 uniforms minus 6 (seeded LCG).
+  function normal(n: number, shift: number, seed: number): number[] {
+    let x = seed >>> 0;
+    const next = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    return Array.from({ length: n }, () => {
+      let s = 0;
+      for (let i = 0; i < 12; i++) s += next();
+      return s - 6 + shift;
+    });
+  }
+  const base = { kind: 'distribution', model_id: 'fraud-scorer', feature: 'amount' };
+
+  it('a shifted sample is a breach with its PSI; the same distribution is ok', () => {
+    const ref = normal(5000, 0, 1);
+    const r = normalizeSignals(
+      [
+        { ...base, method: 'psi', reference: { samples: ref }, current: { samples: normal(2000, 1, 2) } },
+        { ...base, feature: 'age', method: 'ks', reference: { samples: ref }, current: { samples: normal(2000, 0, 3) } },
+      ],
+      ctx,
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.signals.map((s) => [s.feature, s.method, s.status])).toEqual([
+      ['amount', 'psi', 'breach'],
+      ['age', 'ks', 'ok'],
+    ]);
+    expect(r.signals[0]!.value!).toBeGreaterThan(0.25);
+    expect(r.alerts[0]!.labels).toMatchObject({ alertname: 'ModelDrift', model: 'fraud-scorer', feature: 'amount', method: 'psi' });
+  });
+
+  it('below the sample-size floor it is insufficient_sample, never drift, whatever the shift', () => {
+    const r = normalizeSignals({ ...base, reference: { samples: normal(5000, 0, 1) }, current: { samples: normal(100, 3, 2) } }, ctx);
+    expect(r.signals[0]!.status).toBe('insufficient_sample');
+    expect(r.alerts).toEqual([]);
+    expect(r.withheld).toBe(1);
+  });
+
+  it('accepts histograms over shared bins, refuses mismatched ones and KS on counts', () => {
+    const ok = normalizeSignals({ ...base, method: 'js', reference: { counts: [300, 300, 400] }, current: { counts: [100, 200, 700] } }, ctx);
+    expect(ok.signals[0]!.status).toBe('breach');
+    const bad = normalizeSignals(
+      [
+        { ...base, reference: { counts: [1, 2, 3] }, current: { counts: [1, 2] } },
+        { ...base, method: 'ks', reference: { counts: [600, 600] }, current: { counts: [600, 600] } },
+        { ...base, reference: { samples: [1] }, current: { counts: [1, 2] } },
+      ],
+      ctx,
+    );
+    expect(bad.invalid).toBe(3);
+    expect(bad.errors).toEqual([
+      'signals[0]: reference has 3 bins and current 2: histograms must share bins',
+      'signals[1]: ks needs samples, not histogram counts',
+      'signals[2]: reference and current must both be samples or both be counts',
+    ]);
+  });
+});
