@@ -9,7 +9,9 @@
  *      `until` = the last line's time (so the run is the stream, not the drain after it).
  * During the replay RSS and heap are sampled every 64 lines; when the input is exhausted (the engine
  * still holding every alert and group) the child forces two full GCs and reads the settled heap, and
- * that pause is subtracted from the replay's time. Figures are medians over the repetitions.
+ * that pause is subtracted from the replay's time. Figures are medians over the repetitions. Beside
+ * wall time, the CPU time of the process (all threads) is taken for both: their ratio moves much less
+ * than the wall-time ratio when other work shares the machine's cores.
  *
  *   npm run build && node --expose-gc dist/benchmarks/replay-throughput.js [--scenarios 10k,100k,1m] [--reps 3]
  *   ... --profile 100k   # one replay under --cpu-prof, then the top self-time functions
@@ -49,6 +51,13 @@ export interface ThroughputResult {
   readonly parseSendsPerSec: number;
   /** Median replay time / median parse time. Target ≤ 3. */
   readonly ratioToParse: number;
+  /**
+   * The same ratio in CPU time of this process (all its threads: the collector's helpers too), medians.
+   * Less sensitive than wall time to other processes on a shared machine; absent in older records.
+   */
+  readonly parseCpuMs?: readonly number[];
+  readonly replayCpuMs?: readonly number[];
+  readonly cpuRatioToParse?: number;
   readonly nsPerSend: number;
   readonly peakRssBytes: number;
   readonly maxRssBytes: number;
@@ -83,18 +92,26 @@ function forceGc(): void {
   }
 }
 
-function parseFloor(path: string): { ms: number; alerts: number } {
+/** CPU milliseconds used by this process so far (user + system, all threads). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function parseFloor(path: string): { ms: number; cpuMs: number; alerts: number } {
+  const c0 = cpuMs();
   const t0 = performance.now();
   let alerts = 0;
   for (const line of readLines(path)) {
     const o = JSON.parse(line) as { alerts?: unknown[] };
     alerts += o.alerts?.length ?? 0;
   }
-  return { ms: performance.now() - t0, alerts };
+  return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, alerts };
 }
 
 interface ReplayRun {
   ms: number;
+  cpuMs: number;
   peakRss: number;
   peakHeap: number;
   settledHeap: number;
@@ -111,6 +128,7 @@ async function replayOnce(m: Manifest, config: Parameters<typeof replay>[0]['con
   let peakHeap = 0;
   let settledHeap = 0;
   let pauseMs = 0;
+  let pauseCpuMs = 0;
   function* instrumented(): Generator<string> {
     let n = 0;
     for (const line of readLines(m.streamFile)) {
@@ -124,15 +142,18 @@ async function replayOnce(m: Manifest, config: Parameters<typeof replay>[0]['con
     // End of input: every alert and group is still held by the engine. Measure the settled heap and
     // keep the pause out of the timing.
     const p0 = performance.now();
+    const pc0 = cpuMs();
     const mu = process.memoryUsage();
     if (mu.rss > peakRss) peakRss = mu.rss;
     forceGc();
     settledHeap = process.memoryUsage().heapUsed;
     pauseMs = performance.now() - p0;
+    pauseCpuMs = cpuMs() - pc0;
   }
   let outputs = 0;
   const until = parseTime(m.stream.lastAt)!;
   let firstError: string | undefined;
+  const c0 = cpuMs();
   const t0 = performance.now();
   const stats = await replay({
     config,
@@ -146,11 +167,13 @@ async function replayOnce(m: Manifest, config: Parameters<typeof replay>[0]['con
     },
   });
   const ms = performance.now() - t0 - pauseMs;
+  const replayCpuMs = cpuMs() - c0 - pauseCpuMs;
   const mu = process.memoryUsage();
   if (mu.rss > peakRss) peakRss = mu.rss;
   if (firstError) process.stderr.write(`  replay reported ${stats.rejected} rejections; first: ${firstError}\n`);
   return {
     ms,
+    cpuMs: replayCpuMs,
     peakRss,
     peakHeap,
     settledHeap,
@@ -167,6 +190,7 @@ export async function measureScenario(id: string, reps: number, log: (s: string)
   const loaded = await loadConfigFile(m.configFile);
   if (!loaded.ok) throw new Error(`generated config does not load: ${JSON.stringify(loaded.errors)}`);
   const parseMs: number[] = [];
+  const parseCpuMs: number[] = [];
   const runs: ReplayRun[] = [];
   let otherCpu = 0;
   const otherPerRep: number[] = [];
@@ -176,6 +200,7 @@ export async function measureScenario(id: string, reps: number, log: (s: string)
     const p = parseFloor(m.streamFile);
     if (p.alerts !== m.stream.sends) throw new Error(`floor parsed ${p.alerts} alerts, manifest says ${m.stream.sends}`);
     parseMs.push(p.ms);
+    parseCpuMs.push(p.cpuMs);
     const r = await replayOnce(m, loaded.config);
     runs.push(r);
     const other = probe.otherCores();
@@ -183,7 +208,7 @@ export async function measureScenario(id: string, reps: number, log: (s: string)
     otherPerRep.push(Math.round(other * 100) / 100);
     log(
       `  ${id} rep ${i + 1}/${reps}: parse ${p.ms.toFixed(0)} ms, replay ${r.ms.toFixed(0)} ms ` +
-        `(${fmtSi((m.stream.sends / r.ms) * 1000)} alerts/s, x${(r.ms / p.ms).toFixed(1)}), ` +
+        `(${fmtSi((m.stream.sends / r.ms) * 1000)} alerts/s, x${(r.ms / p.ms).toFixed(1)}; CPU x${(r.cpuMs / p.cpuMs).toFixed(1)}), ` +
         `peak RSS ${fmtMiB(r.peakRss)}, settled heap ${fmtMiB(r.settledHeap)}, other processes ${other.toFixed(2)} cores`,
     );
   }
@@ -211,6 +236,9 @@ export async function measureScenario(id: string, reps: number, log: (s: string)
     sendsPerSec: (m.stream.sends / rm) * 1000,
     parseSendsPerSec: (m.stream.sends / pm) * 1000,
     ratioToParse: rm / pm,
+    parseCpuMs,
+    replayCpuMs: runs.map((r) => r.cpuMs),
+    cpuRatioToParse: median(runs.map((r) => r.cpuMs)) / median(parseCpuMs),
     nsPerSend: (rm * 1e6) / m.stream.sends,
     peakRssBytes: Math.max(...runs.map((r) => r.peakRss)),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -288,6 +316,7 @@ export function formatThroughput(results: readonly ThroughputResult[]): string {
     `${r.replayMedianMs.toFixed(0)} ±${(spread(r.replayMs) * 50).toFixed(0)}%`,
     fmtSi(r.sendsPerSec),
     r.ratioToParse.toFixed(1) + 'x',
+    r.cpuRatioToParse !== undefined ? r.cpuRatioToParse.toFixed(1) + 'x' : '',
     r.nsPerSend.toFixed(0),
     fmtMiB(r.peakRssBytes),
     fmtMiB(r.settledHeapBytes),
@@ -304,6 +333,7 @@ export function formatThroughput(results: readonly ThroughputResult[]): string {
     'replay ms',
     'alerts/s',
     'replay/parse',
+    'CPU replay/parse',
     'ns/send',
     'peak RSS',
     'settled heap',

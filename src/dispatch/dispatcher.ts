@@ -14,7 +14,7 @@ import { compareLabelSets, goQuote, type Labels, sortedNames } from '../domain/l
 import { buildNotificationData, type FlushAlert } from '../notify/data.js';
 import type { Integration } from '../notify/integrations.js';
 import type { DeliveryResult, Transport } from '../notify/transport.js';
-import type { Inhibitor } from '../route/inhibit.js';
+import { InhibitionWatch, type Inhibitor } from '../route/inhibit.js';
 import { groupLabelsFor, matchRoutes, type Route } from '../route/routeTree.js';
 import type { SilenceRegistry } from '../route/silences.js';
 import { isActiveAt, type TimeInterval } from '../route/timeIntervals.js';
@@ -24,6 +24,14 @@ import type { DeliveryLog } from './deliveryLog.js';
 import { logKey, type NotificationLogPort } from './notificationLog.js';
 
 export const MAINTENANCE_INTERVAL_MS = 30_000;
+
+/**
+ * Whether a tick may skip a flush that provably does nothing (`Dispatcher.stillQuiet`). Always on; the
+ * differential tests (test/dispatch/quietFlush.test.ts) turn it off to check that skipping changes no
+ * output.
+ */
+export const quietFlushes = { skip: true };
+
 /** Alertmanager keeps notification-log entries for 120 h by default (`--data.retention`). */
 export const NFLOG_RETENTION_MS = 120 * 3600_000;
 
@@ -45,6 +53,29 @@ export interface DispatcherDeps {
   readonly deliveryLog?: DeliveryLog;
 }
 
+/**
+ * What the last flush of a group saw, when it proved that flushing again would do nothing (see
+ * `Dispatcher.stillQuiet`): every input of the notification pipeline other than the alerts themselves.
+ */
+interface QuietState {
+  /** `AggregationGroup.membership` after the flush (after resolved alerts left). */
+  readonly membership: number;
+  /** The receiver has no integrations: only resolved alerts leaving makes a flush do anything. */
+  readonly noIntegrations: boolean;
+  /** Whether the route's time intervals muted the group. */
+  readonly timeMuted: boolean;
+  /** The silence registry's version, and the first silence start or end after the flush. */
+  readonly silenceVersion: number;
+  readonly silenceStableUntil: number;
+  /** What the inhibition answers depended on (undefined when none was asked). */
+  readonly inhibition: InhibitionWatch | undefined;
+  /** The integrations the decision ran for and the log entry each one had (identity). */
+  readonly integrations: readonly Integration[];
+  readonly entries: readonly (LogEntry | undefined)[];
+  /** The earliest instant after which a repeat interval elapses for one of them. */
+  readonly repeatDue: number;
+}
+
 export class AggregationGroup {
   readonly alerts = new Map<string, Alert>();
   /** Set when maintenance removes the group, so cached routings can tell it is gone. */
@@ -55,12 +86,22 @@ export class AggregationGroup {
   timer: TimerHandle | undefined;
   flushing = false;
   tickPending = false;
+  /** Bumped when an alert joins or leaves (not when a member is replaced by a newer version). */
+  membership = 0;
+  /** No earlier end among the members (a lower bound: updated on insert, made exact when needed). */
+  minEndsAt = Infinity;
+  /** An alert was inserted while a flush was delivering. */
+  changedDuringFlush = false;
+  /** Set by a flush that proved the next one would do nothing while its inputs stay the same. */
+  quiet: QuietState | undefined = undefined;
 
   constructor(
     readonly route: Route,
     readonly labels: Labels,
     /** `<route key>:<group labels>` */
     readonly key: string,
+    /** The group-labels part of the key (`groupLabelsKey`), under which the route's groups file it. */
+    readonly labelsKey: string = key.slice(key.indexOf(':') + 1),
   ) {}
 }
 
@@ -71,6 +112,8 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   /** (alert, group) memberships across all groups: replay drains until none is left. */
   private memberships = 0;
+  /** Groups a flush left empty: the only candidates for removal by maintenance. */
+  private readonly emptied = new Set<AggregationGroup>();
   /**
    * The groups each fingerprint was last routed to. Senders re-send every firing alert each evaluation
    * interval, so most alerts seen were seen before: routing them again is wasted work. Entries are
@@ -100,7 +143,7 @@ export class Dispatcher {
       const labelsKey = groupLabelsKey(route, alert.labels);
       let group = byLabels.get(labelsKey);
       if (!group) {
-        group = new AggregationGroup(route, groupLabelsFor(route, alert.labels), `${route.key}:${labelsKey}`);
+        group = new AggregationGroup(route, groupLabelsFor(route, alert.labels), `${route.key}:${labelsKey}`, labelsKey);
         byLabels.set(labelsKey, group);
         this.schedule(group, now + route.groupWaitMs);
       }
@@ -118,7 +161,12 @@ export class Dispatcher {
   private insert(group: AggregationGroup, alert: Alert, now: number): void {
     const before = group.alerts.size;
     group.alerts.set(alert.fingerprint, alert);
-    if (group.alerts.size !== before) this.memberships++;
+    if (group.alerts.size !== before) {
+      this.memberships++;
+      group.membership++;
+    }
+    if (alert.endsAt < group.minEndsAt) group.minEndsAt = alert.endsAt;
+    if (group.flushing) group.changedDuringFlush = true;
     // An alert that has already waited longer than group_wait is flushed at once (first flush only).
     if (!group.hasFlushed && alert.startsAt + group.route.groupWaitMs < now && group.timer && group.timer.at > now) {
       this.schedule(group, now);
@@ -169,6 +217,8 @@ export class Dispatcher {
     this.schedule(group, now + group.route.groupIntervalMs);
     group.hasFlushed = true;
     if (group.alerts.size === 0) return;
+    if (group.quiet !== undefined && quietFlushes.skip && this.stillQuiet(group, group.quiet, now)) return;
+    group.quiet = undefined;
     const p = this.flush(group, now).finally(() => {
       this.inFlight.delete(p);
       group.flushing = false;
@@ -186,60 +236,171 @@ export class Dispatcher {
 
   private async flush(group: AggregationGroup, now: number): Promise<void> {
     const snapshot: FlushAlert[] = [];
-    for (const alert of group.alerts.values()) snapshot.push({ alert, resolved: alert.endsAt <= now });
+    let minFiringEnd = Infinity;
+    for (const alert of group.alerts.values()) {
+      const resolved = alert.endsAt <= now;
+      if (!resolved && alert.endsAt < minFiringEnd) minFiringEnd = alert.endsAt;
+      snapshot.push({ alert, resolved });
+    }
     sortForNotification(snapshot);
+    group.changedDuringFlush = false;
 
-    const ok = await this.notify(group, snapshot, now);
-    if (!ok) return;
+    const outcome = await this.notify(group, snapshot, now);
+    if (!outcome.ok) return;
     // Resolved alerts leave the group after a successful flush, unless they changed meanwhile.
     for (const f of snapshot) {
       if (f.resolved && group.alerts.get(f.alert.fingerprint) === f.alert) {
         group.alerts.delete(f.alert.fingerprint);
         this.memberships--;
+        group.membership++;
       }
+    }
+    if (group.alerts.size === 0) this.emptied.add(group);
+    // Nothing arrived during the flush, so the group now holds exactly the snapshot's firing alerts.
+    if (!group.changedDuringFlush) {
+      group.minEndsAt = minFiringEnd;
+      group.quiet = this.quietAfter(group, outcome.muting, now);
     }
   }
 
-  /** The notification pipeline for one flush. True when every integration succeeded or had nothing to do. */
-  private async notify(group: AggregationGroup, snapshot: readonly FlushAlert[], now: number): Promise<boolean> {
-    const { inhibitor, silences, timeIntervals } = this.deps;
+  /**
+   * The notification pipeline for one flush. `ok` when every integration succeeded or had nothing to do;
+   * `muting` is what muting decided, for `quietAfter`.
+   */
+  private async notify(group: AggregationGroup, snapshot: readonly FlushAlert[], now: number): Promise<FlushOutcome> {
+    const { inhibitor, silences } = this.deps;
     const route = group.route;
     const integrations = this.deps.integrations.get(route.receiver) ?? NO_INTEGRATIONS;
-    if (integrations.length === 0) return true;
-    const timeMuted =
-      (route.activeTimeIntervals.length > 0 && !inAnyInterval(timeIntervals, route.activeTimeIntervals, now)) ||
-      (route.muteTimeIntervals.length > 0 && inAnyInterval(timeIntervals, route.muteTimeIntervals, now));
+    if (integrations.length === 0) return { ok: true, muting: NO_RECEIVER };
+    const timeMuted = this.timeMuted(route, now);
     const alerts: FlushAlert[] = [];
+    let inhibition: InhibitionWatch | undefined;
+    const silenceVersion = silences.version;
     if (!timeMuted) {
+      if (inhibitor.ruleCount > 0) inhibition = new InhibitionWatch();
       for (const f of snapshot) {
         const labels = f.alert.labels;
-        if (inhibitor.inhibitedBy(labels, now) !== undefined) continue;
+        if (inhibition !== undefined && inhibitor.isInhibited(labels, now, inhibition)) continue;
         if (silences.mutedBy(labels, now).length > 0) continue;
         alerts.push(f);
       }
     }
+    const firing = new Set<string>();
+    const resolved = new Set<string>();
+    for (const f of alerts) (f.resolved ? resolved : firing).add(f.alert.fingerprint);
+    const muting: Muting = { timeMuted, inhibition, silenceVersion, firing };
     if (alerts.length === 0) {
       // A batch emptied by muting is not sent and leaves the notification log untouched (Alertmanager)...
       // except that a page, once sent, always gets its resolve (alertmanager#226, #2754): integrations
       // that keep an open incident on the other side close it when nothing unmuted is firing any more.
-      const closing = integrations.filter((i) => i.closesWhenMuted && i.sendResolved);
-      if (closing.length === 0) return true;
+      const closing = closingIntegrations(integrations);
+      if (closing.length === 0) return { ok: true, muting };
       const resolvedOnly = snapshot.filter((f) => f.resolved);
-      const resolved = new Set(resolvedOnly.map((f) => f.alert.fingerprint));
+      const resolvedAll = new Set(resolvedOnly.map((f) => f.alert.fingerprint));
       const results = await Promise.all(
-        closing.map((i) => this.notifyIntegration(group, i, resolvedOnly, NOTHING_FIRING, resolved, now)),
+        closing.map((i) => this.notifyIntegration(group, i, resolvedOnly, NOTHING_FIRING, resolvedAll, now)),
       );
-      return results.every(Boolean);
+      return { ok: results.every(Boolean), muting };
     }
-
-    const firing = new Set<string>();
-    const resolved = new Set<string>();
-    for (const f of alerts) (f.resolved ? resolved : firing).add(f.alert.fingerprint);
 
     const results = await Promise.all(
       integrations.map((integration) => this.notifyIntegration(group, integration, alerts, firing, resolved, now)),
     );
-    return results.every(Boolean);
+    return { ok: results.every(Boolean), muting };
+  }
+
+  private timeMuted(route: Route, now: number): boolean {
+    const { timeIntervals } = this.deps;
+    return (
+      (route.activeTimeIntervals.length > 0 && !inAnyInterval(timeIntervals, route.activeTimeIntervals, now)) ||
+      (route.muteTimeIntervals.length > 0 && inAnyInterval(timeIntervals, route.muteTimeIntervals, now))
+    );
+  }
+
+  /**
+   * After a successful flush at `now` during which nothing arrived: the group holds the snapshot's firing
+   * alerts (the resolved ones left). A flush at a later instant with the same members, none of them
+   * resolved by then, and the same muting (time intervals, silences, inhibition answers), takes the same
+   * decisions as one at `now` would with the group as it is now, apart from the repeat interval (the
+   * decision's only dependence on the clock). So run those decisions now: when none of them notifies,
+   * later flushes can be skipped for as long as all of that holds (`stillQuiet`).
+   */
+  private quietAfter(group: AggregationGroup, muting: Muting, now: number): QuietState | undefined {
+    const route = group.route;
+    const all = this.deps.integrations.get(route.receiver) ?? NO_INTEGRATIONS;
+    // With nothing unmuted firing, the next flush takes the muted path: only closing integrations decide.
+    const integrations = muting === NO_RECEIVER ? NO_INTEGRATIONS : muting.firing.size === 0 ? closingIntegrations(all) : all;
+    const entries: (LogEntry | undefined)[] = [];
+    let repeatDue = Infinity;
+    for (const integration of integrations) {
+      const entry = this.deps.nflog.get(this.logKeyOf(group, integration));
+      const reason = notifyReason({
+        entry,
+        firing: muting.firing,
+        resolved: NOTHING_FIRING,
+        sendResolved: integration.sendResolved,
+        repeatIntervalMs: route.repeatIntervalMs,
+        now,
+      });
+      if (reason !== undefined) return undefined;
+      entries.push(entry);
+      if (entry !== undefined) repeatDue = Math.min(repeatDue, entry.timestamp + route.repeatIntervalMs);
+    }
+    const { silences } = this.deps;
+    return {
+      membership: group.membership,
+      noIntegrations: muting === NO_RECEIVER,
+      timeMuted: muting.timeMuted,
+      silenceVersion: muting.silenceVersion,
+      silenceStableUntil: muting.silenceVersion === silences.version ? silences.stableUntil(now) : -Infinity,
+      inhibition: muting.inhibition,
+      integrations,
+      entries,
+      repeatDue,
+    };
+  }
+
+  /**
+   * Whether a flush at `now` would do nothing, because nothing that decides it changed since the flush
+   * that recorded `q`: no alert joined or left, none is resolved at `now` (a member replaced by a newer
+   * version only matters through its end), time intervals, silences and inhibition answers are as they
+   * were, every integration's notification-log entry is the one that flush decided against, and no
+   * repeat interval has elapsed. A skipped flush changes nothing, exactly like the flush it replaces.
+   */
+  private stillQuiet(group: AggregationGroup, q: QuietState, now: number): boolean {
+    if (q.membership !== group.membership) return false;
+    if (now >= group.minEndsAt) {
+      // The bound is stale when members were re-sent with later ends: make it exact.
+      let min = Infinity;
+      for (const a of group.alerts.values()) {
+        if (a.endsAt <= now) return false;
+        if (a.endsAt < min) min = a.endsAt;
+      }
+      group.minEndsAt = min;
+    }
+    if (q.noIntegrations) return true;
+    if (now > q.repeatDue) return false;
+    const route = group.route;
+    if (q.timeMuted !== this.timeMuted(route, now)) return false;
+    if (!q.timeMuted) {
+      const { silences } = this.deps;
+      if (q.silenceVersion !== silences.version || now >= q.silenceStableUntil) return false;
+      if (q.inhibition !== undefined && !q.inhibition.holds(now)) return false;
+    }
+    const { nflog } = this.deps;
+    for (let i = 0; i < q.integrations.length; i++) {
+      if (nflog.get(this.logKeyOf(group, q.integrations[i]!)) !== q.entries[i]) return false;
+    }
+    return true;
+  }
+
+  private logKeyOf(group: AggregationGroup, integration: Integration): string {
+    let key = group.logKeys.get(integration);
+    if (key === undefined) {
+      key = logKey(group.key, group.route.receiver, integration.kind, integration.index);
+      group.logKeys.set(integration, key);
+    }
+    return key;
   }
 
   private async notifyIntegration(
@@ -252,11 +413,7 @@ export class Dispatcher {
   ): Promise<boolean> {
     const { nflog, clock } = this.deps;
     const route = group.route;
-    let key = group.logKeys.get(integration);
-    if (key === undefined) {
-      key = logKey(group.key, route.receiver, integration.kind, integration.index);
-      group.logKeys.set(integration, key);
-    }
+    const key = this.logKeyOf(group, integration);
     const entry = nflog.get(key);
     const reason = notifyReason({
       entry,
@@ -302,8 +459,8 @@ export class Dispatcher {
           outcome: result.ok ? 'delivered' : 'failed',
           attempts: result.attempts,
           ...(result.ok ? {} : { error: result.reason }),
-          firing: data.alerts.length - data.alerts.filter((a) => a.status === 'resolved').length,
-          resolved: data.alerts.filter((a) => a.status === 'resolved').length,
+          firing: data.alerts.length - countResolved(data.alerts),
+          resolved: countResolved(data.alerts),
         });
         // The first request is the notification; later ones (a threaded timeline reply) are best effort.
         if (i === 0) {
@@ -328,23 +485,65 @@ export class Dispatcher {
     });
   }
 
-  /** Removes empty groups, as Alertmanager's dispatcher maintenance does. */
+  /**
+   * Removes empty groups, as Alertmanager's dispatcher maintenance does. A group only becomes empty when
+   * a flush lets its resolved alerts go, so only the groups flushes left empty are looked at, not all.
+   */
   maintain(): void {
-    for (const [route, byLabels] of this.groups) {
-      for (const [k, g] of byLabels) {
-        if (g.alerts.size === 0 && !g.flushing) {
-          if (g.timer) this.deps.clock.cancel(g.timer);
-          g.removed = true;
-          byLabels.delete(k);
-        }
+    for (const g of this.emptied) {
+      if (g.alerts.size > 0) {
+        this.emptied.delete(g);
+        continue;
       }
-      if (byLabels.size === 0) this.groups.delete(route);
+      if (g.flushing) continue;
+      this.emptied.delete(g);
+      const byLabels = this.groups.get(g.route);
+      if (byLabels === undefined || byLabels.get(g.labelsKey) !== g) continue;
+      if (g.timer) this.deps.clock.cancel(g.timer);
+      g.removed = true;
+      byLabels.delete(g.labelsKey);
+      if (byLabels.size === 0) this.groups.delete(g.route);
     }
   }
 }
 
 const NO_INTEGRATIONS: readonly Integration[] = [];
 const NOTHING_FIRING: ReadonlySet<string> = new Set();
+
+function countResolved(alerts: readonly { readonly status: string }[]): number {
+  let n = 0;
+  for (let i = 0; i < alerts.length; i++) if (alerts[i]!.status === 'resolved') n++;
+  return n;
+}
+
+/** What muting decided in a flush: the inputs a later flush must find unchanged to be skipped. */
+interface Muting {
+  readonly timeMuted: boolean;
+  readonly inhibition: InhibitionWatch | undefined;
+  readonly silenceVersion: number;
+  /** Fingerprints of the unmuted firing alerts. */
+  readonly firing: ReadonlySet<string>;
+}
+
+interface FlushOutcome {
+  readonly ok: boolean;
+  readonly muting: Muting;
+}
+
+/** The receiver has no integrations: a flush never does anything but let resolved alerts go. */
+const NO_RECEIVER: Muting = { timeMuted: false, inhibition: undefined, silenceVersion: 0, firing: NOTHING_FIRING };
+
+const closingCache = new WeakMap<readonly Integration[], readonly Integration[]>();
+
+/** The integrations that still get a resolve when everything is muted (see `notify`). */
+function closingIntegrations(integrations: readonly Integration[]): readonly Integration[] {
+  let closing = closingCache.get(integrations);
+  if (!closing) {
+    closing = integrations.filter((i) => i.closesWhenMuted && i.sendResolved);
+    closingCache.set(integrations, closing);
+  }
+  return closing;
+}
 
 function allPresent(groups: readonly AggregationGroup[]): boolean {
   for (let i = 0; i < groups.length; i++) if (groups[i]!.removed) return false;

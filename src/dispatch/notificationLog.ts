@@ -13,9 +13,12 @@ export interface NotificationLogPort {
   size(): number;
 }
 
-/** Key of a log entry: group key, receiver and integration position, as Alertmanager's nflog keys it. */
+/**
+ * Key of a log entry: group key, receiver and integration position, as Alertmanager's nflog keys it.
+ * Joined rather than concatenated: one flat string, which a map hashes and compares in one pass.
+ */
 export function logKey(groupKey: string, receiver: string, integration: string, index: number): string {
-  return `${groupKey}\x00${receiver}\x00${integration}\x00${index}`;
+  return [groupKey, receiver, integration, String(index)].join('\x00');
 }
 
 export class MemoryNotificationLog implements NotificationLogPort {

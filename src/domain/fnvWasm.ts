@@ -33,16 +33,29 @@ function put(str: string, pos: number): number {
   return pos;
 }
 
-/** The hash as [high 32 bits, low 32 bits], or undefined when the set is too large for the buffer. */
-export function fnvLabelsWasm(labels: Readonly<Record<string, string>>, names: readonly string[]): [number, number] | undefined {
+/**
+ * Hashes the set (names in the order given); false when it is too large for the buffer. The hash is then
+ * read with `fnvHigh` and `fnvLow` (no array per call: this runs once per received alert).
+ */
+export function fnvLabelsWasm(labels: Readonly<Record<string, string>>, names: readonly string[]): boolean {
   let pos = START;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     pos = put(name, pos);
-    if (pos < 0) return undefined;
+    if (pos < 0) return false;
     pos = put(labels[name]!, pos);
-    if (pos < 0) return undefined;
+    if (pos < 0) return false;
   }
   exports.fnv(pos - START);
-  return [words[1]!, words[0]!];
+  return true;
+}
+
+/** High 32 bits of the last hash. */
+export function fnvHigh(): number {
+  return words[1]!;
+}
+
+/** Low 32 bits of the last hash. */
+export function fnvLow(): number {
+  return words[0]!;
 }

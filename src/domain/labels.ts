@@ -7,7 +7,7 @@
  * this avoids BigInt on the hot path (it runs once per received alert).
  */
 
-import { fnvLabelsWasm } from './fnvWasm.js';
+import { fnvHigh, fnvLabelsWasm, fnvLow } from './fnvWasm.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -20,8 +20,8 @@ export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const encoder = new TextEncoder();
 const SEPARATOR = 0xff;
 
-// Hex digits of every 16-bit limb, built once.
-const HEX4: string[] = Array.from({ length: 0x10000 }, (_, i) => i.toString(16).padStart(4, '0'));
+// Character codes of the hex digits.
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 let h0 = 0;
 let h1 = 0;
@@ -62,36 +62,103 @@ function fnvString(str: string): void {
 
 /**
  * The sorted label names of a set. Sorting is by UTF-16 code unit, which equals byte order for ASCII
- * names. Prometheus and Alertmanager send label maps with sorted keys (Go's JSON encoder sorts them), so
- * the common case is only checked, not sorted.
+ * names. A sender sends its label sets with the same names in the same order every time (Go's JSON
+ * encoder sorts them; other senders keep their order), so the order of the last few shapes seen is
+ * remembered and only checked. The array returned is the caller's.
  */
 export function sortedNames(labels: Labels): string[] {
   const names = Object.keys(labels);
   const n = names.length;
-  if (n > 32) return names.sort();
-  // Insertion sort: label sets are small, often already sorted, and this avoids the generic sort path.
-  for (let i = 1; i < n; i++) {
-    const x = names[i]!;
-    let j = i - 1;
-    while (j >= 0 && names[j]! > x) {
-      names[j + 1] = names[j]!;
-      j--;
+  for (let s = 0; s < shapes.length; s++) {
+    const shape = shapes[s]!;
+    const keys = shape.keys;
+    if (keys.length !== n) continue;
+    let i = 0;
+    while (i < n && keys[i] === names[i]) i++;
+    if (i < n) continue;
+    const sorted = shape.sorted;
+    for (let j = 0; j < n; j++) names[j] = sorted[j]!;
+    return names;
+  }
+  const keys = names.slice();
+  if (n > 32) names.sort();
+  else {
+    // Insertion sort: label sets are small, often already sorted, and this avoids the generic sort path.
+    for (let i = 1; i < n; i++) {
+      const x = names[i]!;
+      let j = i - 1;
+      while (j >= 0 && names[j]! > x) {
+        names[j + 1] = names[j]!;
+        j--;
+      }
+      names[j + 1] = x;
     }
-    names[j + 1] = x;
+  }
+  if (n <= 32) {
+    shapes[nextShape] = { keys, sorted: names.slice() };
+    nextShape = (nextShape + 1) % SHAPES;
   }
   return names;
 }
 
+const SHAPES = 8;
+const shapes: { readonly keys: readonly string[]; readonly sorted: readonly string[] }[] = [];
+let nextShape = 0;
+
+/**
+ * The sorted names of a set whose names, in their own order, are those of a shape seen before: the
+ * cached (shared, read-only) array, found without allocating. Undefined otherwise.
+ */
+function knownSortedNames(labels: Labels): readonly string[] | undefined {
+  // `for in` also walks inherited properties: only plain objects, whose prototype has none.
+  if (Object.getPrototypeOf(labels) !== Object.prototype) return undefined;
+  for (let s = 0; s < shapes.length; s++) {
+    const shape = shapes[s]!;
+    const keys = shape.keys;
+    let i = 0;
+    let same = true;
+    for (const k in labels) {
+      if (keys[i] !== k) {
+        same = false;
+        break;
+      }
+      i++;
+    }
+    if (same && i === keys.length) return shape.sorted;
+  }
+  return undefined;
+}
+
 /** Alertmanager's fingerprint of a label set (`%016x` of FNV-1a 64). */
 export function fingerprint(labels: Labels): string {
-  const names = sortedNames(labels);
-  const wasm = fnvLabelsWasm(labels, names);
-  if (wasm) return hex8(wasm[0]) + hex8(wasm[1]);
+  const names = knownSortedNames(labels) ?? sortedNames(labels);
+  if (fnvLabelsWasm(labels, names)) return hex16(fnvHigh(), fnvLow());
   return fingerprintJs(labels, names);
 }
 
-function hex8(n: number): string {
-  return HEX4[n >>> 16]! + HEX4[n & 0xffff]!;
+/**
+ * `%08x%08x` of two 32-bit words, as one flat string: fingerprints are map keys everywhere, and a string
+ * built by concatenation is a rope that every map lookup has to walk to hash and compare.
+ */
+function hex16(hi: number, lo: number): string {
+  return String.fromCharCode(
+    HEX[hi >>> 28]!,
+    HEX[(hi >>> 24) & 15]!,
+    HEX[(hi >>> 20) & 15]!,
+    HEX[(hi >>> 16) & 15]!,
+    HEX[(hi >>> 12) & 15]!,
+    HEX[(hi >>> 8) & 15]!,
+    HEX[(hi >>> 4) & 15]!,
+    HEX[hi & 15]!,
+    HEX[lo >>> 28]!,
+    HEX[(lo >>> 24) & 15]!,
+    HEX[(lo >>> 20) & 15]!,
+    HEX[(lo >>> 16) & 15]!,
+    HEX[(lo >>> 12) & 15]!,
+    HEX[(lo >>> 8) & 15]!,
+    HEX[(lo >>> 4) & 15]!,
+    HEX[lo & 15]!,
+  );
 }
 
 /** The same hash in plain JavaScript, for label sets too large for the WebAssembly buffer (and tests). */
@@ -106,7 +173,7 @@ export function fingerprintJs(labels: Labels, names: readonly string[] = sortedN
     fnvString(labels[name]!);
     fnvByte(SEPARATOR);
   }
-  return HEX4[h3]! + HEX4[h2]! + HEX4[h1]! + HEX4[h0]!;
+  return hex16(((h3 << 16) | h2) >>> 0, ((h1 << 16) | h0) >>> 0);
 }
 
 /**
@@ -144,18 +211,44 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
-/** Labels shared by every set in the list (name and value equal in all). */
+/** Labels shared by every set in the list (name and value equal in all), in the first set's order. */
 export function commonLabels(sets: readonly Labels[]): Record<string, string> {
   const first = sets[0];
-  if (!first) return {};
-  const common: Record<string, string> = { ...first };
-  for (let i = 1; i < sets.length; i++) {
-    const s = sets[i]!;
-    for (const name of Object.keys(common)) {
-      if (s[name] !== common[name]) delete common[name];
+  const common: Record<string, string> = {};
+  if (!first) return common;
+  // Built by adding what is shared rather than deleting what is not: an object that had properties
+  // deleted turns into a slow dictionary, and these objects go straight to JSON.stringify.
+  for (const name of Object.keys(first)) {
+    const value = first[name]!;
+    let shared = true;
+    for (let i = 1; i < sets.length; i++) {
+      if (sets[i]![name] !== value) {
+        shared = false;
+        break;
+      }
     }
+    if (!shared) continue;
+    if (name === '__proto__') Object.defineProperty(common, name, { value, enumerable: true, writable: true, configurable: true });
+    else common[name] = value;
   }
   return common;
+}
+
+/**
+ * Equality of two string records (label sets, annotations) without allocating: every entry of `a` is
+ * in `b` with the same value, and `b` has no more entries. Own enumerable keys only, as JSON gives.
+ */
+export function sameStrings(a: Labels, b: Labels): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) {
+    void k;
+    if (--n < 0) return false;
+  }
+  return n === 0;
 }
 
 /** Equality of two label sets. */

@@ -7,22 +7,77 @@
 /** Go's zero time, which Alertmanager prints as the `endsAt` of firing alerts. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
-// The same instants are printed again and again (an alert's startsAt in every notification of its group).
-const formatted = new Map<number, string>();
-const FORMAT_CACHE_MAX = 16_384;
+// The same instant is often printed several times in a row (a notification's alerts share its time).
+let formattedMs = Number.NaN;
+let formattedText = '';
 
 /** RFC 3339 UTC with the fractional seconds trimmed the way Go's RFC3339Nano layout trims them. */
 export function formatTime(ms: number): string {
-  let text = formatted.get(ms);
-  if (text === undefined) {
-    text = formatTimeUncached(ms);
-    if (formatted.size >= FORMAT_CACHE_MAX) formatted.clear();
-    formatted.set(ms, text);
-  }
+  if (ms === formattedMs) return formattedText;
+  const text = formatTimeUncached(ms);
+  formattedMs = ms;
+  formattedText = text;
   return text;
 }
 
+const DIGIT = Array.from('0123456789', (c) => c.charCodeAt(0));
+const [DASH, COLON, DOT, T, Z] = Array.from('-:.TZ', (c) => c.charCodeAt(0)) as [number, number, number, number, number];
+/** Years 1000 to 9999: four digits, no sign. */
+const MIN_FAST_MS = Date.UTC(1000, 0, 1);
+const MAX_FAST_MS = Date.UTC(10000, 0, 1);
+
 function formatTimeUncached(ms: number): string {
+  if (!(ms >= MIN_FAST_MS && ms < MAX_FAST_MS) || !Number.isInteger(ms)) return formatTimeDate(ms);
+  // Calendar arithmetic (civil_from_days) instead of a Date and an ISO string to trim; one flat string.
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const millis = rest - second * 1000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const d = DIGIT;
+  const date = String.fromCharCode(
+    d[Math.floor(year / 1000)]!,
+    d[Math.floor(year / 100) % 10]!,
+    d[Math.floor(year / 10) % 10]!,
+    d[year % 10]!,
+    DASH,
+    d[Math.floor(month / 10)]!,
+    d[month % 10]!,
+    DASH,
+    d[Math.floor(day / 10)]!,
+    d[day % 10]!,
+    T,
+    d[Math.floor(hour / 10)]!,
+    d[hour % 10]!,
+    COLON,
+    d[Math.floor(minute / 10)]!,
+    d[minute % 10]!,
+    COLON,
+    d[Math.floor(second / 10)]!,
+    d[second % 10]!,
+  );
+  if (millis === 0) return date + 'Z';
+  const m1 = d[Math.floor(millis / 100)]!;
+  const m2 = d[Math.floor(millis / 10) % 10]!;
+  const m3 = d[millis % 10]!;
+  if (millis % 100 === 0) return date + String.fromCharCode(DOT, m1, Z);
+  if (millis % 10 === 0) return date + String.fromCharCode(DOT, m1, m2, Z);
+  return date + String.fromCharCode(DOT, m1, m2, m3, Z);
+}
+
+function formatTimeDate(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2026-08-22T10:00:00.000Z
   if (iso.endsWith('.000Z')) return iso.slice(0, -5) + 'Z';
   if (iso.endsWith('00Z')) return iso.slice(0, -3) + 'Z';
@@ -93,8 +148,9 @@ function parseTimeUncached(text: string): number | undefined {
     const start = i;
     while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
     if (i === start) return undefined;
-    // Truncate to milliseconds.
-    millis = digits(text.slice(start, Math.min(i, start + 3)).padEnd(3, "0"), 0, 3);
+    // Truncate to milliseconds (".5" is 500).
+    const n = Math.min(i - start, 3);
+    millis = digits(text, start, n) * (n === 1 ? 100 : n === 2 ? 10 : 1);
   }
   let offsetMinutes = 0;
   const zone = text[i];
@@ -109,14 +165,21 @@ function parseTimeUncached(text: string): number | undefined {
   } else {
     return undefined;
   }
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  if (year < 100) {
-    // Date.UTC reads years 0-99 as 1900-1999.
-    const d = new Date(ms);
-    d.setUTCFullYear(year);
-    ms = d.getTime();
-  }
+  const ms = daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
   return ms - offsetMinutes * 60_000;
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil): what Date.UTC computes,
+ * without its call and without its reading of years 0-99 as 1900-1999.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /** Go's zero time (and anything before year 1) means "not set" on the wire. */

@@ -330,44 +330,92 @@ export function normalizeApiV2Alerts(body: unknown, ctx: NormalizeContext): Norm
 }
 
 /**
- * The hot path: a well-formed postable alert (plain object, string labels and annotations without lone
- * surrogates, RFC 3339 times that exist, an absolute generator URL) becomes a `RawAlert` without zod.
- * Anything unusual returns undefined and goes through the schema, so every error message still comes
- * from one place. Both paths must accept exactly the same well-formed input (tested).
+ * The hot path: a well-formed postable alert (plain object; string labels and annotations, well-formed
+ * UTF-16, valid names, no empty label value, at least one label; RFC 3339 times that exist, start not
+ * after end; an absolute generator URL) becomes the canonical alert in one pass, without zod and without
+ * intermediate objects. Anything unusual returns undefined and goes through the schema and
+ * `finishAlert`, so every error message still comes from one place. For every input it accepts, the
+ * result is exactly what the schema path gives (test/normalize/fastPath.test.ts checks both on random
+ * input).
  */
-export function fastPostableAlert(item: unknown): RawAlert | undefined {
+export function fastPostableAlert(item: unknown, ctx: NormalizeContext): Alert | undefined {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
   const o = item as Record<string, unknown>;
+  const mode = ctx.labelNames ?? 'classic';
   const labels = o.labels;
-  if (!isPlainStringMap(labels)) return undefined;
-  const annotations = o.annotations;
-  if (annotations !== undefined && annotations !== null && !isPlainStringMap(annotations)) return undefined;
-  const startsAt = fastTime(o.startsAt);
-  if (startsAt === false) return undefined;
-  const endsAt = fastTime(o.endsAt);
-  if (endsAt === false) return undefined;
+  if (!isFastStringMap(labels, mode, true)) return undefined;
+  let annotations = o.annotations;
+  if (annotations === undefined || annotations === null) annotations = {};
+  else if (!isFastStringMap(annotations, mode, false)) return undefined;
+  const startsAtIn = fastTime(o.startsAt);
+  if (startsAtIn === false) return undefined;
+  const endsAtIn = fastTime(o.endsAt);
+  if (endsAtIn === false) return undefined;
   const url = o.generatorURL;
-  if (url !== undefined && url !== null && (typeof url !== 'string' || !isRequestURICached(url))) return undefined;
+  let generatorURL = '';
+  if (url !== undefined && url !== null) {
+    if (typeof url !== 'string') return undefined;
+    const known = knownRequestURI(url);
+    if (known === undefined) return undefined;
+    generatorURL = known;
+  }
+  // The defaults of `finishAlert` (API v2 never says "resolved").
+  const { now } = ctx;
+  const startsAt = startsAtIn ?? endsAtIn ?? now;
+  let endsAt = endsAtIn;
+  let timeout = false;
+  if (endsAt === undefined) {
+    endsAt = now + ctx.resolveTimeoutMs;
+    timeout = true;
+  }
+  if (endsAt < startsAt) return undefined;
+  const set = labels as Record<string, string>;
   return {
-    labels: labels as Record<string, string>,
-    annotations: (annotations ?? undefined) as Record<string, string> | undefined,
+    labels: set,
+    annotations: annotations as Record<string, string>,
     startsAt,
     endsAt,
-    generatorURL: (url ?? undefined) as string | undefined,
+    generatorURL,
+    updatedAt: now,
+    timeout,
+    fingerprint: fingerprint(set),
+    source: ctx.source,
   };
 }
 
-function isPlainStringMap(v: unknown): boolean {
+/**
+ * A label set or annotations the fast path can take as they are: a plain object of strings with valid,
+ * known names, no lone surrogates, and for labels no empty value (the schema path removes those) and
+ * at least one entry.
+ */
+function isFastStringMap(v: unknown, mode: LabelNameMode, isLabels: boolean): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const m = v as Record<string, unknown>;
+  const names = knownNames[mode];
+  let n = 0;
   for (const k in m) {
     const value = m[k];
-    if (typeof value !== 'string' || k === '__proto__' || ANY_SURROGATE_RE.test(k) || ANY_SURROGATE_RE.test(value)) {
-      return false;
+    if (typeof value !== 'string' || (isLabels && value === '') || !isWellFormedString(value)) return false;
+    if (!names.has(k)) {
+      if (k === '__proto__' || !isWellFormedString(k) || !isValidLabelName(k, mode)) return false;
+      if (names.size >= 10_000) names.clear();
+      names.add(k);
     }
+    n++;
   }
-  return true;
+  return n > 0 || !isLabels;
 }
+
+// Label and annotation names repeat across every alert of a sender: remember the ones found valid.
+const knownNames: Record<LabelNameMode, Set<string>> = { classic: new Set(), utf8: new Set() };
+
+/** No lone surrogate (such a string passes `wellFormed` unchanged). Native where available (Node ≥ 20). */
+const isWellFormedString: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !LONE_SURROGATE_TEST_RE.test(s);
+
+const LONE_SURROGATE_TEST_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Epoch ms, undefined for "not set", false for anything the schema must look at. */
 function fastTime(v: unknown): number | undefined | false {
@@ -378,14 +426,26 @@ function fastTime(v: unknown): number | undefined | false {
   return isZeroTime(ms) ? undefined : ms;
 }
 
-// Generator URLs repeat across alerts of the same rule: remember the ones already found valid.
-const validURLs = new Set<string>();
-function isRequestURICached(url: string): boolean {
-  if (validURLs.has(url)) return true;
-  if (!isRequestURI(url)) return false;
-  if (validURLs.size >= 10_000) validURLs.clear();
-  validURLs.add(url);
-  return true;
+// Generator URLs repeat across alerts of the same rule: remember the ones already found valid, and
+// hand out one copy of each, so that every stored alert of a rule shares it. The last few are compared
+// first, which is cheaper than hashing a new copy of a long string for the map.
+const validURLs = new Map<string, string>();
+const recentURLs: string[] = ['', '', '', '', '', '', '', ''];
+let nextRecentURL = 0;
+
+/** `url` (an equal, shared copy of it) when it is a valid request URI, else undefined. */
+function knownRequestURI(url: string): string | undefined {
+  for (let i = 0; i < recentURLs.length; i++) if (recentURLs[i] === url) return recentURLs[i];
+  let known = validURLs.get(url);
+  if (known === undefined) {
+    if (!isRequestURI(url)) return undefined;
+    if (validURLs.size >= 10_000) validURLs.clear();
+    validURLs.set(url, url);
+    known = url;
+  }
+  recentURLs[nextRecentURL] = known;
+  nextRecentURL = (nextRecentURL + 1) & 7;
+  return known;
 }
 
 /** Parses and finishes each element independently, so one bad alert never costs the others. */
@@ -394,23 +454,26 @@ export function normalizeAlertList(
   base: string,
   schema: z.ZodType<RawAlert>,
   ctx: NormalizeContext,
-  fast?: (item: unknown) => RawAlert | undefined,
+  fast?: (item: unknown, ctx: NormalizeContext) => Alert | undefined,
 ): NormalizeResult {
   const alerts: Alert[] = [];
   const errors: string[] = [];
   let invalid = 0;
   for (let i = 0; i < items.length; i++) {
-    let raw = fast?.(items[i]);
-    if (raw === undefined) {
-      const parsed = schema.safeParse(items[i]);
-      if (!parsed.success) {
-        invalid++;
-        errors.push(...formatIssues(`${base}[${i}]`, parsed.error.issues));
+    if (fast !== undefined) {
+      const alert = fast(items[i], ctx);
+      if (alert !== undefined) {
+        alerts.push(alert);
         continue;
       }
-      raw = parsed.data;
     }
-    const result = finishAlert(raw, ctx);
+    const parsed = schema.safeParse(items[i]);
+    if (!parsed.success) {
+      invalid++;
+      errors.push(...formatIssues(`${base}[${i}]`, parsed.error.issues));
+      continue;
+    }
+    const result = finishAlert(parsed.data, ctx);
     if (typeof result === 'string') {
       invalid++;
       errors.push(`${base}[${i}]: ${result}`);

@@ -3,7 +3,7 @@
  * integration's payload builder (webhook, PagerDuty, Slack), live and in replay alike.
  */
 import { type Alert } from '../domain/alert.js';
-import { commonLabels, type Labels } from '../domain/labels.js';
+import { commonLabels, type Labels, sameStrings } from '../domain/labels.js';
 import { formatTime, GO_ZERO_TIME } from '../domain/time.js';
 import type { NotifyReason } from '../dispatch/decision.js';
 
@@ -67,19 +67,36 @@ export interface FlushAlert {
   readonly resolved: boolean;
 }
 
-// The same stored alert appears in every notification of its group until it changes (repeats, new
-// siblings): its wire form is built once per version and status. Weak, so it goes with the alert.
-const asFiring = new WeakMap<Alert, NotificationAlert>();
-const asResolved = new WeakMap<Alert, NotificationAlert>();
+// The same alert appears in every notification of its group until it changes (repeats, new siblings),
+// and a re-send usually changes only its end (hidden while it fires) and its update time: its firing
+// wire form is built once and reused while what it shows is the same. Keyed by the label set object,
+// which the store keeps across the versions of an alert; weak, so it goes with the alert. Resolved
+// forms are built each time (an alert is normally notified resolved once, then leaves its group).
+interface FiringForm {
+  readonly startsAt: number;
+  readonly form: NotificationAlert;
+}
+
+const firingForms = new WeakMap<Labels, FiringForm>();
 
 function toNotificationAlert(f: FlushAlert): NotificationAlert {
-  const cache = f.resolved ? asResolved : asFiring;
-  let n = cache.get(f.alert);
-  if (!n) {
-    n = Object.freeze(buildNotificationAlert(f));
-    cache.set(f.alert, n);
+  const a = f.alert;
+  if (f.resolved) return Object.freeze(buildNotificationAlert(f));
+  const cached = firingForms.get(a.labels);
+  if (cached !== undefined) {
+    const form = cached.form;
+    if (
+      cached.startsAt === a.startsAt &&
+      form.fingerprint === a.fingerprint &&
+      form.generatorURL === a.generatorURL &&
+      (form.annotations === a.annotations || sameStrings(form.annotations, a.annotations))
+    ) {
+      return form;
+    }
   }
-  return n;
+  const form = Object.freeze(buildNotificationAlert(f));
+  firingForms.set(a.labels, { startsAt: a.startsAt, form });
+  return form;
 }
 
 function buildNotificationAlert(f: FlushAlert): NotificationAlert {

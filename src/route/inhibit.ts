@@ -68,9 +68,23 @@ class CompiledInhibitRule {
   /** Fingerprint of a firing source that inhibits `labels`, if any. */
   inhibitor(labels: Labels, now: number): string | undefined {
     if (!this.matchesTarget(labels)) return undefined;
-    const bucket = this.sources.get(this.equalKey(labels));
-    if (!bucket) return undefined;
+    return this.firingSource(this.equalKey(labels), this.matchesSource(labels), now);
+  }
+
+  /** Like `inhibitor`, and notes what the answer depended on (the bucket and the two-sided flag) in `watch`. */
+  inhibits(labels: Labels, now: number, watch: InhibitionWatch): boolean {
+    if (!this.matchesTarget(labels)) return false;
+    const key = this.equalKey(labels);
     const excludeTwoSided = this.matchesSource(labels);
+    const inhibited = this.firingSource(key, excludeTwoSided, now) !== undefined;
+    watch.note(this, key, excludeTwoSided, inhibited);
+    return inhibited;
+  }
+
+  /** The first source filed under `key` that is firing at `now` (and, if asked, not two-sided). */
+  firingSource(key: string, excludeTwoSided: boolean, now: number): string | undefined {
+    const bucket = this.sources.get(key);
+    if (!bucket) return undefined;
     for (const entry of bucket.values()) {
       if (isResolvedAt(entry.alert, now)) continue;
       if (excludeTwoSided && entry.matchesTarget) continue;
@@ -128,5 +142,70 @@ export class Inhibitor {
       if (fp !== undefined) return fp;
     }
     return undefined;
+  }
+
+  /**
+   * Whether `labels` is inhibited at `now` (the same answer as `inhibitedBy`), noting in `watch` every
+   * (rule, equal-label key) the answer was read from, so that `watch.holds(later)` can tell whether the
+   * answer would still be the same later without looking at the alert again.
+   */
+  isInhibited(labels: Labels, now: number, watch: InhibitionWatch): boolean {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) if (rules[i]!.inhibits(labels, now, watch)) return true;
+    return false;
+  }
+}
+
+/**
+ * What a set of inhibition answers depended on: for each (rule, equal-label key, two-sided flag) read,
+ * whether a firing source was found. The answers of every alert that was checked are a function of
+ * these (rule matchers and a fingerprint's labels never change), so if each still gives the same answer
+ * at a later instant, so does every alert. A rule after the first one that inhibited was not read and
+ * is not needed: as long as that one still inhibits, the alert's answer stays the same.
+ */
+export class InhibitionWatch {
+  // One triple per (rule, equal-label key) read: the rule, the key, and bits (1: read without the
+  // two-sided exclusion, 2: its answer; 4: read with it, 8: its answer). Flat and small: a group's
+  // alerts mostly share their keys, and a watch lives as long as its group stays quiet.
+  private readonly reads: (CompiledInhibitRule | string | number)[] = [];
+  /** Position by rule and key, once there are too many reads to scan (only while recording). */
+  private index: Map<string, number> | undefined;
+
+  note(rule: CompiledInhibitRule, key: string, excludeTwoSided: boolean, inhibited: boolean): void {
+    const i = this.position(rule, key);
+    this.reads[i + 2] = (this.reads[i + 2] as number) | (excludeTwoSided ? 4 | (inhibited ? 8 : 0) : 1 | (inhibited ? 2 : 0));
+  }
+
+  private position(rule: CompiledInhibitRule, key: string): number {
+    const reads = this.reads;
+    const n = reads.length;
+    if (this.index === undefined) {
+      for (let i = 0; i < n; i += 3) if (reads[i] === rule && reads[i + 1] === key) return i;
+      if (n >= 48) {
+        this.index = new Map();
+        for (let i = 0; i < n; i += 3) this.index.set(`${(reads[i] as CompiledInhibitRule).index}\x00${reads[i + 1] as string}`, i);
+      }
+    } else {
+      const id = `${rule.index}\x00${key}`;
+      const i = this.index.get(id);
+      if (i !== undefined) return i;
+      this.index.set(id, n);
+    }
+    reads.push(rule, key, 0);
+    return n;
+  }
+
+  /** Whether every answer read would be the same at `now`. */
+  holds(now: number): boolean {
+    this.index = undefined;
+    const reads = this.reads;
+    for (let i = 0; i < reads.length; i += 3) {
+      const rule = reads[i] as CompiledInhibitRule;
+      const key = reads[i + 1] as string;
+      const bits = reads[i + 2] as number;
+      if (bits & 1 && (rule.firingSource(key, false, now) !== undefined) !== ((bits & 2) !== 0)) return false;
+      if (bits & 4 && (rule.firingSource(key, true, now) !== undefined) !== ((bits & 8) !== 0)) return false;
+    }
+    return true;
   }
 }

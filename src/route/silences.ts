@@ -95,6 +95,25 @@ export class SilenceRegistry {
     return { ok: true };
   }
 
+  /**
+   * The first instant after `now` at which a silence starts or ends: until then, with `version`
+   * unchanged, every `mutedBy` answer stays what it is at `now`. Infinity when none is ahead.
+   */
+  stableUntil(now: number): number {
+    const c = this.boundaryCache;
+    // The answer for an earlier instant holds for `now` when no boundary lies between them.
+    if (c.version === this.version && c.from <= now && now < c.until) return c.until;
+    let until = Infinity;
+    for (const { silence: s } of this.silences.values()) {
+      if (s.startsAt > now && s.startsAt < until) until = s.startsAt;
+      if (s.endsAt > now && s.endsAt < until) until = s.endsAt;
+    }
+    this.boundaryCache = { version: this.version, from: now, until };
+    return until;
+  }
+
+  private boundaryCache = { version: -1, from: 0, until: 0 };
+
   /** Ids of the silences active at `now` that match `labels`. */
   mutedBy(labels: Labels, now: number): string[] {
     let out: string[] | undefined;
@@ -128,6 +147,16 @@ export class SilenceRegistry {
     const counts = { pending: 0, active: 0, expired: 0 };
     for (const c of this.silences.values()) counts[silenceState(c.silence, now)]++;
     return counts;
+  }
+
+  /**
+   * Puts a silence in as it is: its id, times and matchers, no new id, no clamping (a stored silence on
+   * partition reload, or distributed mode's silence broadcast, where every partition's engine must hold
+   * the same silence under the same id). Replaces a silence with that id.
+   */
+  restore(s: Silence): void {
+    this.silences.set(s.id, { silence: s, matches: compileMatchers(s.matchers) });
+    this.version++;
   }
 }
 
