@@ -136,7 +136,7 @@ describe('joining', () => {
   });
 
   it('dependency: a consequence joins the incident of what it depends on, which is the top hint', async () => {
-    const h = new Harness(rules(TOPOLOGY));
+    const h = new Harness(rules(TOPOLOGY + y('incidents: {max_hops: 4}')));
     await h.fireAt(0, store('FeatureStoreReadErrors'));
     await h.fireAt(3 * M, scorer('HighLatency'));
     await h.fireAt(4 * M, checkout('CheckoutSlow'));
@@ -475,7 +475,7 @@ describe('change events', () => {
   });
 
   it('a change on an upstream component with no alert of its own is a suspect of its own', async () => {
-    const h = new Harness(rules(TOPOLOGY));
+    const h = new Harness(rules(TOPOLOGY + y('incidents: {max_hops: 4}')));
     h.change('infra_change', { component: 'online-feature-store' }, T0 - 3 * M, 'shard-move', 'resharded the store');
     await h.fireAt(0, scorer('HighLatency'));
     await h.fireAt(1 * M, checkout('CheckoutSlow'));
