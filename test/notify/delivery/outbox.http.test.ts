@@ -84,7 +84,10 @@ describe('Outbox over HTTP', () => {
     expect(r).toMatchObject({ retriable: true });
     expect(r.ok === false && r.reason).toContain('timeout');
     expect(r.attempts).toBeGreaterThanOrEqual(3);
-    expect(s.received.length).toBe(r.attempts);
+    // Every attempt reached the receiver, except perhaps the last: the deadline can abort it before its
+    // request is on the wire (seen on a loaded CI machine: 5 received of 6 attempts).
+    expect(s.received.length).toBeGreaterThanOrEqual(r.attempts - 1);
+    expect(s.received.length).toBeLessThanOrEqual(r.attempts);
     expect(took).toBeLessThan(1500);
   });
 
