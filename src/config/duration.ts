@@ -138,3 +138,8 @@ export function parseGoDuration(text: string): number | undefined {
   }
   return negative ? -total : total;
 }
+
+/** `formatDuration` in whole seconds (`7m28s`, not `7m28s410ms`), for text people read: hints, timelines. */
+export function formatDurationSeconds(ms: number): string {
+  return formatDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+}

@@ -23,10 +23,7 @@ import { commonLabels, fingerprint, type Labels } from '../domain/labels.js';
 import type { ChangeEvent, Track } from '../domain/signal.js';
 import { TRACKS } from '../domain/signal.js';
 import { formatTime } from '../domain/time.js';
-import { formatDuration as formatExactDuration } from '../config/duration.js';
-
-/** Durations in hints and timelines read in whole seconds (`7m28s`, not `7m28s410ms`). */
-const formatDuration = (ms: number): string => formatExactDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+import { formatDurationSeconds as formatDuration } from '../config/duration.js';
 import type { Clock, TimerHandle } from '../state/clock.js';
 import { Classifier, type AlertInfo, type ChangeInfo, type StepRef } from './classify.js';
 import { lagPrefix, related, templateLink, type LinkNode } from './links.js';

@@ -23,10 +23,7 @@
 import type { Labels } from '../domain/labels.js';
 import type { Track } from '../domain/signal.js';
 import { formatTime } from '../domain/time.js';
-import { formatDuration as formatExactDuration } from '../config/duration.js';
-
-/** Durations in hints and timelines read in whole seconds (`7m28s`, not `7m28s410ms`). */
-const formatDuration = (ms: number): string => formatExactDuration(ms >= 1000 ? Math.round(ms / 1000) * 1000 : ms);
+import { formatDurationSeconds as formatDuration } from '../config/duration.js';
 import { templateLink, type LinkNode } from './links.js';
 import type { CausalTemplate, IncidentSettings } from './rules.js';
 import type { TopologyIndex } from './topology.js';
