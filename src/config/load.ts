@@ -14,7 +14,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { LABEL_NAME_RE } from '../domain/labels.js';
 import {
@@ -27,6 +27,7 @@ import {
 import { parseTimeInterval, type TimeInterval } from '../route/timeIntervals.js';
 import { TemplateError, TemplateSet } from '../notify/template/index.js';
 import { parseDuration, parseGoDuration } from './duration.js';
+import { scalarText, YamlNodeReader } from './yamlNodes.js';
 import type {
   TemplateFile,
   Config,
@@ -310,59 +311,23 @@ interface ReadOpts {
   readonly secret?: boolean;
 }
 
-class Loader {
-  readonly errors: ConfigError[] = [];
+class Loader extends YamlNodeReader {
   /** Alertmanager's default templates plus the files named by `templates:`; templated fields compile against it. */
   templates: TemplateSet = new TemplateSet();
   readonly receiverRefs: Ref[] = [];
   readonly intervalRefs: Ref[] = [];
 
   constructor(
-    readonly file: string,
-    readonly lc: LineCounter,
-    readonly doc: Document,
+    file: string,
+    lc: LineCounter,
+    doc: Document,
     readonly baseDir: string,
-  ) {}
-
-  private position(node: Node | null | undefined): { line: number; column: number } {
-    const offset = node?.range?.[0] ?? 0;
-    const { line, col } = this.lc.linePos(offset);
-    return { line, column: col };
-  }
-
-  error(node: Node | null | undefined, path: string, message: string): void {
-    this.errors.push({ file: this.file, ...this.position(node), path, message });
-  }
-
-  errorAt(offset: number, path: string, message: string): void {
-    const { line, col } = this.lc.linePos(offset);
-    this.errors.push({ file: this.file, line, column: col, path, message });
+  ) {
+    super(file, lc, doc);
   }
 
   line(node: Node | null | undefined): number {
     return this.position(node).line;
-  }
-
-  /** Follows aliases; a missing value or an explicit null both read as null. */
-  deref(node: unknown): Node | null {
-    let n = node;
-    for (let i = 0; i < 100 && isAlias(n); i++) n = n.resolve(this.doc);
-    if (n === undefined || n === null) return null;
-    if (isScalar(n) && n.value === null) return null;
-    return n as Node;
-  }
-
-  /** Describes a value for a type error; scalars of secret fields are not shown. */
-  got(node: Node | null, secret = false): string {
-    if (node === null) return 'nothing';
-    if (isMap(node)) return 'a mapping';
-    if (isSeq(node)) return 'a list';
-    if (isScalar(node)) {
-      if (secret) return 'a value that is not shown';
-      const text = scalarText(node);
-      return JSON.stringify(text.length > 60 ? text.slice(0, 57) + '...' : text);
-    }
-    return 'an unsupported value';
   }
 
   /** The entries of a mapping, merge keys (`<<`) expanded; unknown and unsupported keys are reported. */
@@ -499,18 +464,6 @@ class Loader {
     return undefined;
   }
 
-  /** The items of a list; null reads as an empty list. */
-  list(e: Entry | undefined): { node: Node | null; raw: Node; path: string }[] | undefined {
-    if (!e) return [];
-    const v = this.deref(e.value);
-    if (v === null) return [];
-    if (!isSeq(v)) {
-      this.error(v, e.path, `expected a list, got ${this.got(v)}`);
-      return undefined;
-    }
-    return v.items.map((item, i) => ({ node: this.deref(item), raw: (item as Node | null) ?? v, path: `${e.path}[${i}]` }));
-  }
-
   strList(e: Entry | undefined): { value: string; node: Node; path: string }[] | undefined {
     const items = this.list(e);
     if (!items) return undefined;
@@ -571,15 +524,6 @@ class Loader {
   }
 }
 
-/** The text of a scalar as written (yaml.v2 puts the raw text into Go string fields). */
-function scalarText(node: Node): string {
-  if (!isScalar(node)) return '';
-  const v = node.value;
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
-  return String(v);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Sections

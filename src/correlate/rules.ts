@@ -15,8 +15,9 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigError } from '../config/load.js';
+import { scalarText, YamlNodeReader } from '../config/yamlNodes.js';
 import { parseDuration } from '../config/duration.js';
 import { LABEL_NAME_RE } from '../domain/labels.js';
 import { TRACKS, type Track } from '../domain/signal.js';
@@ -234,47 +235,9 @@ interface Field {
 }
 
 /** Walks one YAML document, collecting errors with positions. */
-class Reader {
-  readonly errors: ConfigError[] = [];
-
-  constructor(
-    readonly file: string,
-    private readonly lc: LineCounter,
-    private readonly doc: Document,
-  ) {}
-
+class Reader extends YamlNodeReader {
   pos(node: Node | null | undefined): SourcePosition {
-    const { line, col } = this.lc.linePos(node?.range?.[0] ?? 0);
-    return { file: this.file, line, column: col };
-  }
-
-  error(node: Node | null | undefined, path: string, message: string): void {
-    const p = this.pos(node);
-    this.errors.push({ file: this.file, line: p.line, column: p.column, path, message });
-  }
-
-  errorAt(offset: number, path: string, message: string): void {
-    const { line, col } = this.lc.linePos(offset);
-    this.errors.push({ file: this.file, line, column: col, path, message });
-  }
-
-  deref(node: unknown): Node | null {
-    let n = node;
-    for (let i = 0; i < 100 && isAlias(n); i++) n = n.resolve(this.doc);
-    if (n === undefined || n === null) return null;
-    if (isScalar(n) && n.value === null) return null;
-    return n as Node;
-  }
-
-  got(node: Node | null): string {
-    if (node === null) return 'nothing';
-    if (isMap(node)) return 'a mapping';
-    if (isSeq(node)) return 'a list';
-    if (isScalar(node)) {
-      const text = scalarText(node);
-      return JSON.stringify(text.length > 60 ? text.slice(0, 57) + '...' : text);
-    }
-    return 'an unsupported value';
+    return { file: this.file, ...this.position(node) };
   }
 
   /** The fields of a mapping; unknown keys are reported and dropped. undefined when it is not a mapping. */
@@ -343,17 +306,6 @@ class Reader {
     if (v !== null && isScalar(v) && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= min) return v.value;
     this.error(v ?? f.keyNode, f.path, `expected a whole number (${min} or more), got ${this.got(v)}`);
     return undefined;
-  }
-
-  list(f: Field | undefined): { node: Node | null; raw: Node; path: string }[] | undefined {
-    if (!f) return [];
-    const v = this.deref(f.value);
-    if (v === null) return [];
-    if (!isSeq(v)) {
-      this.error(v, f.path, `expected a list, got ${this.got(v)}`);
-      return undefined;
-    }
-    return v.items.map((item, i) => ({ node: this.deref(item), raw: (item as Node | null) ?? v, path: `${f.path}[${i}]` }));
   }
 
   strList(f: Field | undefined): { value: string; node: Node; path: string }[] | undefined {
@@ -463,15 +415,6 @@ class Reader {
 
 export function compileMatcherSet(matchers: readonly Matcher[]): MatcherSet {
   return { matchers, text: matchers.map(matcherString).join(', '), match: compileMatchers(matchers) };
-}
-
-function scalarText(node: Node): string {
-  if (!isScalar(node)) return '';
-  const v = node.value;
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
-  return String(v);
 }
 
 function firstLine(s: string): string {
