@@ -57,7 +57,7 @@ export interface IncidentDirectory {
 
 export type IncidentStatus = 'open' | 'resolved';
 
-export type JoinKind = 'opened' | 'dependency' | 'causal_template' | 'label_window' | 'same_component' | 'merge';
+export type JoinKind = 'opened' | 'dependency' | 'causal_template' | 'shared_change' | 'label_window' | 'same_component' | 'merge';
 
 export interface MemberView {
   fingerprint: string;

@@ -58,12 +58,12 @@ export class Harness {
   }
 
   /** Sends a firing version (startsAt defaults to now, or to the first time the alert was sent). */
-  fire(labels: Labels, opts: { startsAt?: number; endsAt?: number } = {}): boolean {
+  fire(labels: Labels, opts: { startsAt?: number; endsAt?: number; annotations?: Record<string, string> } = {}): boolean {
     const now = this.clock.now();
     const fp = fingerprint(labels);
     const startsAt = opts.startsAt ?? this.starts.get(fp) ?? now;
     this.starts.set(fp, startsAt);
-    return this.observe(labels, startsAt, opts.endsAt ?? now + FIRING_FOR);
+    return this.observe(labels, startsAt, opts.endsAt ?? now + FIRING_FOR, opts.annotations);
   }
 
   /** Sends a resolved version (endsAt = now). */
@@ -75,7 +75,7 @@ export class Harness {
   }
 
   /** Moves the clock to `offset` after T0, then sends a firing version. */
-  async fireAt(offset: number, labels: Labels, opts: { endsAt?: number } = {}): Promise<boolean> {
+  async fireAt(offset: number, labels: Labels, opts: { endsAt?: number; annotations?: Record<string, string> } = {}): Promise<boolean> {
     await this.at(offset);
     return this.fire(labels, opts);
   }
@@ -87,10 +87,10 @@ export class Harness {
 
   private readonly starts = new Map<string, number>();
 
-  private observe(labels: Labels, startsAt: number, endsAt: number): boolean {
+  private observe(labels: Labels, startsAt: number, endsAt: number, annotations: Record<string, string> = {}): boolean {
     const alert: Alert = {
       labels,
-      annotations: {},
+      annotations,
       startsAt,
       endsAt,
       generatorURL: '',

@@ -1,0 +1,208 @@
+/**
+ * Golden cases for consequences that show up late or only share a cause with the incident
+ * (docs/correlation.md, "How alerts join"): event-time leads of model signals, outages that keep
+ * explaining their dependents while they last, the critical-only rule for multi-hop paths, and the
+ * shared suspect change. Each case also shows the near miss that must stay apart.
+ */
+import { describe, expect, it } from 'vitest';
+import { dependencyExplains, eventTimeLead, MAX_EVENT_TIME_LEAD_MS, SHARED_CHANGE_MAX_DEPENDENTS } from '../../src/correlate/correlator.js';
+import type { Alert } from '../../src/domain/alert.js';
+import { fingerprint, type Labels } from '../../src/domain/labels.js';
+import { H, Harness, M, rules, signal, T0, y } from './support.js';
+
+/**
+ * kafka-main ← checkout-events ← checkout-profile-daily (batch, TTL 3h) ← checkout-feature-server ←
+ * checkout-ranker and checkout-scorer (siblings); shared-redis under five feature servers (a hub).
+ */
+const TOPOLOGY = y(
+  'topology:',
+  '  components:',
+  '    - name: kafka-main',
+  '      kind: queue',
+  "      selectors: [['kafka_cluster=\"kafka-main\"']]",
+  '    - name: checkout-events',
+  '      kind: data_source',
+  '      depends_on: [kafka-main]',
+  "      selectors: [['stream=\"checkout-events\"']]",
+  '    - name: checkout-profile-daily',
+  '      kind: feature_pipeline',
+  '      depends_on: [checkout-events]',
+  "      selectors: [['pipeline=\"checkout-profile-daily\"']]",
+  '    - name: checkout-feature-server',
+  '      kind: feature_store',
+  '      depends_on: [checkout-profile-daily, shared-redis]',
+  "      selectors: [['service=\"checkout-feature-server\"']]",
+  '    - name: checkout-ranker',
+  '      kind: model',
+  '      depends_on: [checkout-feature-server]',
+  '    - name: checkout-scorer',
+  '      kind: model',
+  '      depends_on: [checkout-feature-server]',
+  '    - name: shared-redis',
+  '      kind: database',
+  "      selectors: [['database=\"shared-redis\"']]",
+  ...[1, 2, 3, 4].flatMap((i) => [`    - name: other-feature-server-${i}`, '      kind: feature_store', '      depends_on: [shared-redis]']),
+);
+
+const brokerDown = { alertname: 'KafkaBrokerUnavailable', kafka_cluster: 'kafka-main', severity: 'critical' };
+const brokerWarning = { alertname: 'KafkaUnderReplicatedPartitions', kafka_cluster: 'kafka-main', severity: 'warning' };
+const stale = signal('freshness', 'FeatureFreshness', { pipeline: 'checkout-profile-daily', method: 'age_seconds', severity: 'critical' });
+const ttl3h = { threshold_upper: '10800', value: '10900' };
+const perf = (model: string) => signal('perf_estimated', 'ModelPerformanceEstimated', { model, method: 'cbpe_roc_auc', severity: 'critical' });
+
+function alertWith(labels: Labels, annotations: Record<string, string>, startsAt = T0): Alert {
+  return { labels, annotations, startsAt, endsAt: startsAt + H, generatorURL: '', updatedAt: startsAt, timeout: true, fingerprint: fingerprint(labels), source: 'signal' };
+}
+
+describe('eventTimeLead', () => {
+  it('a freshness breach started at least its TTL (threshold_upper, seconds) before it was seen', () => {
+    expect(eventTimeLead(alertWith(stale, ttl3h))).toBe(3 * H);
+  });
+
+  it('a windowed signal started at its window start; the larger of the two leads counts', () => {
+    const windowed = { window_start: new Date(T0 - 30 * M).toISOString(), window_end: new Date(T0 - 1 * M).toISOString() };
+    expect(eventTimeLead(alertWith(perf('checkout-ranker'), windowed))).toBe(30 * M);
+    expect(eventTimeLead(alertWith(stale, { ...ttl3h, ...windowed }))).toBe(3 * H);
+  });
+
+  it('nothing for Prometheus alerts, unreadable annotations or windows after the onset; bounded', () => {
+    expect(eventTimeLead(alertWith({ alertname: 'FeatureFreshness', pipeline: 'x' }, ttl3h))).toBe(0);
+    expect(eventTimeLead(alertWith(stale, { threshold_upper: 'soon' }))).toBe(0);
+    expect(eventTimeLead(alertWith(stale, { threshold_upper: '-5' }))).toBe(0);
+    expect(eventTimeLead(alertWith(perf('m'), { window_start: new Date(T0 + M).toISOString() }))).toBe(0);
+    expect(eventTimeLead(alertWith(stale, { threshold_upper: String(30 * 24 * 3600) }))).toBe(MAX_EVENT_TIME_LEAD_MS);
+  });
+});
+
+describe('dependencyExplains', () => {
+  const jw = 30 * M;
+  const tol = 5 * M;
+  const cause = (severity: string, onset = T0, activeUntil = T0 + 10 * M) => ({ onset, labels: { severity }, activeUntil });
+  const effect = (after: number, lead = 0) => ({ onset: T0 + after, lead });
+
+  it('one hop: any non-chatter cause within the window; never chatter; at most the tolerance later', () => {
+    expect(dependencyExplains(cause('warning'), effect(29 * M), 1, jw, tol)).toBe(true);
+    expect(dependencyExplains(cause('warning'), effect(31 * M), 1, jw, tol)).toBe(false);
+    expect(dependencyExplains(cause('info'), effect(1 * M), 1, jw, tol)).toBe(false);
+    expect(dependencyExplains(cause('warning'), effect(-4 * M), 1, jw, tol)).toBe(true);
+    expect(dependencyExplains(cause('warning'), effect(-6 * M), 1, jw, tol)).toBe(false);
+  });
+
+  it('two hops: only a critical cause', () => {
+    expect(dependencyExplains(cause('warning'), effect(1 * M), 2, jw, tol)).toBe(false);
+    expect(dependencyExplains(cause('critical'), effect(1 * M), 2, jw, tol)).toBe(true);
+  });
+
+  it("the effect's event-time lead widens the window", () => {
+    expect(dependencyExplains(cause('critical', T0, T0), effect(2 * H, 3 * H), 2, jw, tol)).toBe(true);
+    expect(dependencyExplains(cause('critical', T0, T0), effect(2 * H, 1 * H), 2, jw, tol)).toBe(false);
+  });
+
+  it('a critical cause explains dependents while it fires and a join window after; a warning does not', () => {
+    expect(dependencyExplains(cause('critical', T0, T0 + H), effect(80 * M), 1, jw, tol)).toBe(true);
+    expect(dependencyExplains(cause('critical', T0, T0 + H), effect(91 * M), 1, jw, tol)).toBe(false);
+    expect(dependencyExplains(cause('warning', T0, T0 + H), effect(80 * M), 1, jw, tol)).toBe(false);
+  });
+});
+
+describe('late consequences', () => {
+  it('a batch view going stale two hours after a broker outage joins the outage incident (TTL 3h)', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await h.fireAt(0, brokerDown);
+    await h.fireAt(1 * M, brokerWarning); // keeps the incident open after the outage itself ends
+    await h.at(40 * M);
+    h.resolve(brokerDown);
+    await h.fireAt(2 * H, stale, { annotations: ttl3h });
+    await h.at(2 * H + 5 * M);
+    const inc = h.only();
+    const joined = inc.members.find((m) => m.labels['alertname'] === 'FeatureFreshness')!;
+    expect(joined.joinedBy.kind).toBe('dependency');
+    expect(joined.joinedBy.detail).toBe('checkout-profile-daily → checkout-events → kafka-main (2 hops), onsets 2h apart');
+    expect(inc.rootCause[0]!.component).toBe('kafka-main');
+  });
+
+  it('the same alert without an age or window (a plain rule) is too late: it opens its own incident', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await h.fireAt(0, brokerDown);
+    await h.fireAt(1 * M, brokerWarning);
+    await h.at(40 * M);
+    h.resolve(brokerDown);
+    await h.fireAt(2 * H, { alertname: 'ProfileStale', pipeline: 'checkout-profile-daily', severity: 'critical' });
+    await h.at(2 * H + 5 * M);
+    expect(h.list('open')).toHaveLength(2);
+  });
+
+  it('an outage keeps explaining its dependents while it lasts; a warning does not', async () => {
+    const outage = new Harness(rules(TOPOLOGY));
+    await outage.fireAt(0, brokerDown);
+    await outage.fireAt(50 * M, { alertname: 'IngestStalled', stream: 'checkout-events', severity: 'warning' });
+    await outage.at(60 * M);
+    expect(outage.only().members.map((m) => m.joinedBy.kind)).toEqual(['opened', 'dependency']);
+
+    const warning = new Harness(rules(TOPOLOGY));
+    await warning.fireAt(0, brokerWarning);
+    await warning.fireAt(50 * M, { alertname: 'IngestStalled', stream: 'checkout-events', severity: 'warning' });
+    await warning.at(60 * M);
+    expect(warning.list('open')).toHaveLength(2);
+  });
+
+  it('a warning two hops up does not pull in a dependent; a critical one does', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await h.fireAt(0, brokerWarning);
+    await h.fireAt(3 * M, { alertname: 'ProfileJobSlow', pipeline: 'checkout-profile-daily', severity: 'warning' });
+    await h.at(6 * M);
+    expect(h.list('open')).toHaveLength(2);
+    await h.fireAt(7 * M, brokerDown);
+    await h.at(15 * M);
+    // The critical broker alert (reported 4 min after the job's, within the onset tolerance) joins the
+    // warning's incident (same component) and links the job two hops down: the two merge.
+    expect(h.list('open')).toHaveLength(1);
+    expect(h.only().timeline.map((e) => e.event)).toContain('merged');
+  });
+});
+
+describe('shared suspect change', () => {
+  const skewRules = rules(TOPOLOGY);
+
+  it('two models that only share a changed pipeline join through the change', async () => {
+    const h = new Harness(skewRules);
+    h.change('feature_change', { pipeline: 'checkout-profile-daily' }, T0 - 1 * H, 'fc-1', 'feature transform v4');
+    await h.fireAt(0, perf('checkout-ranker'));
+    await h.fireAt(40 * M, perf('checkout-scorer'));
+    await h.at(50 * M);
+    const inc = h.only();
+    expect(inc.members.map((m) => m.joinedBy.kind)).toEqual(['opened', 'shared_change']);
+    expect(inc.members[1]!.joinedBy.detail).toBe(
+      'feature_change fc-1 on checkout-profile-daily is the closest suspect of this ModelPerformanceEstimated and of ModelPerformanceEstimated',
+    );
+    expect(inc.changes.map((c) => c.id)).toEqual(['fc-1']);
+  });
+
+  it("a model's own rollout explains its alert better than the shared change: they stay apart", async () => {
+    const h = new Harness(skewRules);
+    h.change('feature_change', { pipeline: 'checkout-profile-daily' }, T0 - 1 * H, 'fc-1');
+    h.change('model_rollout', { model: 'checkout-scorer' }, T0 + 10 * M, 'rollout-7');
+    await h.fireAt(0, perf('checkout-ranker'));
+    await h.fireAt(40 * M, perf('checkout-scorer'));
+    await h.at(50 * M);
+    expect(h.list('open')).toHaveLength(2);
+  });
+
+  it(`a change on a hub (more than ${SHARED_CHANGE_MAX_DEPENDENTS} dependents) links nothing`, async () => {
+    const h = new Harness(skewRules);
+    h.change('config_push', { database: 'shared-redis' }, T0 - 1 * H, 'redis-cfg');
+    await h.fireAt(0, perf('checkout-ranker'));
+    await h.fireAt(40 * M, perf('checkout-scorer'));
+    await h.at(50 * M);
+    expect(h.list('open')).toHaveLength(2);
+  });
+
+  it('the order of the two alerts does not matter', async () => {
+    const h = new Harness(skewRules);
+    h.change('feature_change', { pipeline: 'checkout-profile-daily' }, T0 - 1 * H, 'fc-1');
+    await h.fireAt(0, perf('checkout-scorer'));
+    await h.fireAt(40 * M, perf('checkout-ranker'));
+    await h.at(50 * M);
+    expect(h.only().members.map((m) => m.joinedBy.kind)).toEqual(['opened', 'shared_change']);
+  });
+});
