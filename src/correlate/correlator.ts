@@ -27,7 +27,7 @@ import { formatDurationSeconds as formatDuration } from '../config/duration.js';
 import type { Clock, TimerHandle } from '../state/clock.js';
 import { Classifier, type AlertInfo, type ChangeInfo, type StepRef } from './classify.js';
 import { lagPrefix, related, templateLink, type LinkNode } from './links.js';
-import { populationShift, rankRootCauses, type ChangeRelation, type RankChange, type RankContext, type RankedHint, type RankMember } from './rootCause.js';
+import { closestSuspect, populationShift, rankRootCauses, type ChangeRelation, type RankChange, type RankContext, type RankedHint, type RankMember } from './rootCause.js';
 import type { CausalTemplate, CorrelationRules, IncidentSettings } from './rules.js';
 import {
   INCIDENT_ID_LABEL,
@@ -1244,7 +1244,7 @@ class CorrelationEngine implements Correlator {
    * The template relation between a change and an alert, when the change lies within that template's lag
    * budget before the alert's onset (and not after it beyond the onset tolerance).
    */
-  private templateRelation(e: ChangeEntry, m: RankMember): { template: string; horizon: number } | undefined {
+  private templateRelation(e: RankChange, m: RankMember): { template: string; horizon: number } | undefined {
     const topo = this.classifier.topology;
     let best: { template: string; horizon: number } | undefined;
     for (const cs of e.steps) {
@@ -1254,7 +1254,7 @@ class CorrelationEngine implements Correlator {
         if (!related(e, m, t.scope, topo)) continue;
         const prefix = this.prefixes[cs.template]!;
         const horizon = prefix[ms.step]! - prefix[cs.step]!;
-        if (e.event.at < m.onset - horizon || e.event.at > m.onset + ONSET_TOLERANCE_MS) continue;
+        if (e.onset < m.onset - horizon || e.onset > m.onset + ONSET_TOLERANCE_MS) continue;
         if (!best || horizon < best.horizon) best = { template: t.name, horizon };
       }
     }
@@ -1262,28 +1262,14 @@ class CorrelationEngine implements Correlator {
   }
 
   /**
-   * The change that best explains `m` through a causal template: on its own component first, then the
-   * nearest upstream one (a change on a hub with more than SHARED_CHANGE_MAX_DEPENDENTS dependents within
-   * max_hops never counts: it would tie unrelated alerts together), then the latest before its onset.
+   * The closest suspect change of `m` among logged changes (rootCause.ts `closestSuspect`), leaving out
+   * changes on hubs (more than SHARED_CHANGE_MAX_DEPENDENTS dependents within max_hops): they would tie
+   * unrelated alerts together.
    */
   private bestSuspect(m: RankMember): ChangeEntry | undefined {
-    const c = m.component;
-    if (c === undefined) return undefined;
     const topo = this.classifier.topology;
-    let best: ChangeEntry | undefined;
-    let bestHops = Infinity;
-    for (const e of this.candidateChanges(m)) {
-      const ec = e.component;
-      if (ec === undefined || !this.templateRelation(e, m)) continue;
-      const hops = ec === c ? 0 : topo.upstream(c).get(ec)?.hops;
-      if (hops === undefined) continue;
-      if (topo.downstream(ec).size > SHARED_CHANGE_MAX_DEPENDENTS) continue;
-      if (hops < bestHops || (hops === bestHops && best !== undefined && e.event.at > best.event.at)) {
-        best = e;
-        bestHops = hops;
-      }
-    }
-    return best;
+    const candidates = this.candidateChanges(m).filter((e) => e.component !== undefined && topo.downstream(e.component).size <= SHARED_CHANGE_MAX_DEPENDENTS);
+    return closestSuspect(m, candidates, topo, (e, member) => this.templateRelation(e, member) !== undefined);
   }
 
   private changeApplies(e: ChangeEntry, m: RankMember): boolean {
@@ -1384,6 +1370,7 @@ class CorrelationEngine implements Correlator {
       settings: this.settings,
       priorIncidents: (key) => Math.max(0, (this.shared.rarity.get(key) ?? 0) - (inc.keys.has(key) ? 1 : 0)),
       changeRelations: (ch, m) => this.changeRelations(ch, m),
+      templateRelated: (ch, m) => this.templateRelation(ch, m) !== undefined,
     };
     const before = inc.hints[0]?.key;
     inc.hints = rankRootCauses([...inc.members.values()], [...inc.changes.values()], ctx, this.limits.hints);

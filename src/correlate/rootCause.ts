@@ -69,6 +69,8 @@ export interface RankContext {
   /** Incidents other than this one whose members include `key` (an alertname, or `change:<kind>`). */
   priorIncidents(key: string): number;
   changeRelations(change: RankChange, member: RankMember): readonly ChangeRelation[];
+  /** A causal template links the change to the member, and the change lies within its lag budget before the onset. */
+  templateRelated(change: RankChange, member: RankMember): boolean;
 }
 
 export interface RankedHint extends RootCauseHint {
@@ -112,6 +114,7 @@ export function rankRootCauses(
   for (const m of members) if (m.component !== undefined) perComponent.set(m.component, (perComponent.get(m.component) ?? 0) + 1);
 
   const { explains: explainedByTemplate, explained: consequences } = templateExplanations(candidates, memberCandidate, ctx);
+  const closest = closestChanges(members, changes, ctx);
 
   // Strengths for every candidate; the human-readable details are built only for the hints kept.
   type Scored = { c: Candidate; score: number; ev: { kind: EvidenceKind; weight: number; detail: () => string }[] };
@@ -154,10 +157,13 @@ export function rankRootCauses(
         // node, a shared database without its own alert). Strong, but weaker than an observed cause.
         supported = explained * INFERRED_CREDIT;
       } else if (explained > 0 && c.members.length === 0) {
+        // Explaining away: a dependent whose closest template-linked change is another one (its own
+        // model's rollout, a nearer pipeline's deploy) is explained by that change, not by this one.
         supported = 0;
         for (const m of members) {
           if (m.component === undefined || m.component === c.component || !ctx.topology.dependsOn(m.component, c.component)) continue;
-          supported += c.changes.some((ch) => ctx.changeRelations(ch, m).some((r) => r.via === 'template')) ? 1 : 0.5;
+          const own = closest.get(m);
+          supported += own !== undefined ? (c.changes.includes(own) ? 1 : 0.25) : c.changes.some((ch) => ctx.changeRelations(ch, m).some((r) => r.via === 'template')) ? 1 : 0.5;
         }
       }
       if (explained > 0) {
@@ -172,13 +178,26 @@ export function rankRootCauses(
 
     const te = explainedByTemplate.get(c.key);
     if (te && others > 0 && te.count > 0) {
-      // A candidate that another one precedes in a template is itself a consequence: half credit.
+      // A candidate that another one precedes in a template is itself a consequence: half credit. A change
+      // that is the closest suspect of none of the alerts it would explain is explained away: half too.
       const consequence = consequences.has(c.key);
+      const explainedAway = c.members.length === 0 && closest.size > 0 && !members.some((m) => c.changes.includes(closest.get(m)!));
       ev.push({
         kind: 'causal_template',
-        strength: Math.min(1, te.count / others) * (consequence ? 0.5 : 1),
+        strength: Math.min(1, te.count / others) * (consequence ? 0.5 : 1) * (explainedAway ? 0.5 : 1),
         detail: () => `step ${te.step} of ${te.template} precedes ${te.count} of ${others} other alerts (${te.chain})`,
       });
+    } else if (c.members.length > 0 && c.changes.length > 0) {
+      // Its own change explains its own alerts (a model's rollout, its output drift): the template evidence
+      // other candidates get for explaining the rest, here for the alerts on this component.
+      const own = c.members.filter((m) => { const ch = closest.get(m); return ch !== undefined && c.changes.includes(ch); }).length;
+      if (own > 0) {
+        ev.push({
+          kind: 'causal_template',
+          strength: own / total,
+          detail: () => `its own change ${c.changes[c.changes.length - 1]!.kind} precedes ${own} of its ${c.members.length} alerts in a causal template`,
+        });
+      }
     }
 
     const cp = c.changes.length > 0 ? changeProximity(c, byOnset, ctx) : undefined;
@@ -206,6 +225,46 @@ export function rankRootCauses(
     };
     return { ...hint, reason: i === 0 ? topReason(hint, x.c, members, changes) : reasonOf(hint, x.c, false) };
   });
+}
+
+/** Past this many member × change pairs, closest suspects are not computed (ranking stays bounded). */
+const MAX_CLOSEST_PAIRS = 20_000;
+
+/** Each member's closest suspect among the incident's changes (see `closestSuspect`). */
+function closestChanges(members: readonly RankMember[], changes: readonly RankChange[], ctx: RankContext): Map<RankMember, RankChange> {
+  const out = new Map<RankMember, RankChange>();
+  if (changes.length === 0 || members.length * changes.length > MAX_CLOSEST_PAIRS) return out;
+  for (const m of members) {
+    const best = closestSuspect(m, changes, ctx.topology, ctx.templateRelated);
+    if (best) out.set(m, best);
+  }
+  return out;
+}
+
+/**
+ * The change that best explains `m` through a causal template (`templateRelated` decides, lag budget
+ * included): on its own component first, then the fewest hops upstream, then the latest. Used to link
+ * alerts that share it (the correlator) and to explain away changes farther up (the ranking).
+ */
+export function closestSuspect<C extends RankChange>(
+  m: RankMember,
+  changes: Iterable<C>,
+  topology: TopologyIndex,
+  templateRelated: (change: C, member: RankMember) => boolean,
+): C | undefined {
+  if (m.steps.length === 0 || m.component === undefined) return undefined;
+  const up = topology.upstream(m.component);
+  let best: C | undefined;
+  let bestHops = Infinity;
+  for (const ch of changes) {
+    if (ch.component === undefined) continue;
+    const hops = ch.component === m.component ? 0 : up.get(ch.component)?.hops;
+    if (hops === undefined || hops > bestHops || (hops === bestHops && ch.onset <= best!.onset)) continue;
+    if (!templateRelated(ch, m)) continue;
+    best = ch;
+    bestHops = hops;
+  }
+  return best;
 }
 
 /** Share of dependency credit an inferred (silent) shared upstream gets. */

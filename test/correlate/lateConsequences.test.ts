@@ -197,6 +197,21 @@ describe('shared suspect change', () => {
     expect(h.list('open')).toHaveLength(2);
   });
 
+  it("ranking: a model's own rollout is the root cause; an upstream change the template also fits is explained away", async () => {
+    const h = new Harness(skewRules);
+    h.change('feature_change', { pipeline: 'checkout-profile-daily' }, T0 - 1 * H, 'fc-1', 'feature transform v4');
+    h.change('model_rollout', { model: 'checkout-ranker' }, T0 - 30 * M, 'rollout-7', 'checkout-ranker v8');
+    await h.fireAt(0, signal('drift', 'ModelDrift', { model: 'checkout-ranker', feature: 'prediction' }));
+    await h.fireAt(20 * M, perf('checkout-ranker'));
+    await h.at(30 * M);
+    const [top, second] = h.only().rootCause;
+    expect(top!.component).toBe('checkout-ranker');
+    const template = top!.evidence.find((e) => e.kind === 'causal_template')!;
+    expect(template.detail).toBe('its own change model_rollout precedes 2 of its 2 alerts in a causal template');
+    expect(second!.component).toBe('checkout-profile-daily');
+    expect(second!.score).toBeLessThan(top!.score);
+  });
+
   it('the order of the two alerts does not matter', async () => {
     const h = new Harness(skewRules);
     h.change('feature_change', { pipeline: 'checkout-profile-daily' }, T0 - 1 * H, 'fc-1');
