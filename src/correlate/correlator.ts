@@ -215,7 +215,7 @@ class Incident {
    * Every incident alert of this incident: the one sent at open, then one per escalation. Earlier ones
    * stay firing (their groups keep their notifications) and all end together.
    */
-  readonly alerts: { labels: Labels; fingerprint: string; last: Alert | undefined }[] = [];
+  readonly alerts: { labels: Labels; fingerprint: string; last: Alert | undefined; retiredAt?: number }[] = [];
   readonly members = new Map<string, Member>();
   firing = 0;
   readonly changes = new Map<string, ChangeEntry>();
@@ -236,6 +236,12 @@ class Incident {
   lastFlushAt = -Infinity;
   /** The population-shift cap (see `routing`) has been recorded as a suppression. */
   capNoted = false;
+  /**
+   * Reopened by a late consequence of its recovered cause (see `reopenAftermath`): routes at warning at
+   * most until one of its earlier members fires again. `aftermathSince` tells earlier members from later.
+   */
+  aftermath = false;
+  aftermathSince = 0;
 
   constructor(
     readonly id: string,
@@ -391,6 +397,8 @@ class CorrelationEngine implements Correlator {
   private readonly identityLabels: readonly string[];
   /** The longest time a change stays a suspect: change_window, or a template's budget after a change step. */
   private readonly changeHorizonMs: number;
+  /** Members of incidents resolved within aftermath_window, by component: late consequences look here. */
+  private readonly resolvedByComponent = new Map<string, Set<Member>>();
   /** Bumped whenever the change log gains or loses an entry (invalidates cached `Member.suspect`s). */
   private changeVersion = 0;
   private shared: SharedState;
@@ -539,6 +547,13 @@ class CorrelationEngine implements Correlator {
       }
       if (st.endTimer) this.clock.cancel(st.endTimer);
       s.states.delete(fp);
+    }
+    for (const [comp, members] of this.resolvedByComponent) {
+      for (const m of members) {
+        const inc = m.incident;
+        if (inc.status !== 'resolved' || inc.resolvedAt === undefined || now - inc.resolvedAt > this.settings.aftermathWindowMs || !s.incidents.has(inc.id)) members.delete(m);
+      }
+      if (members.size === 0) this.resolvedByComponent.delete(comp);
     }
     this.pruneChangeLog(now);
     return dropped;
@@ -753,7 +768,9 @@ class CorrelationEngine implements Correlator {
   private join(st: AlertState, now: number): void {
     const links = this.findLinks(st);
     if (links.size === 0) {
-      this.openIncident(st, now);
+      const late = this.findAftermath(st, now);
+      if (late) this.reopenAftermath(late.incident, st, late.link, now);
+      else this.openIncident(st, now);
       return;
     }
     // The survivor of a merge is the incident already paging at the highest severity, then the oldest:
@@ -1070,6 +1087,7 @@ class CorrelationEngine implements Correlator {
     inc.updatedAt = now;
     this.cancelQuiet(inc);
     this.timeline(inc, now, 'member_refired', m.fingerprint, `${m.alertname || m.fingerprint} fired again`);
+    if (inc.aftermath && m.joinedAt < inc.aftermathSince) this.liftAftermath(inc, m, now);
     this.touch(inc);
   }
 
@@ -1094,11 +1112,17 @@ class CorrelationEngine implements Correlator {
     inc.updatedAt = now;
     this.shared.open.delete(inc);
     for (const m of inc.members.values()) this.unindex(m);
+    inc.aftermath = false;
+    for (const a of inc.alerts) delete a.retiredAt;
+    if (this.settings.aftermathWindowMs > 0) {
+      for (const m of inc.members.values()) if (m.component !== undefined && m.state.member === m) addTo(this.resolvedByComponent, m.component, m);
+    }
     this.timeline(inc, now, 'resolved', undefined, `every member resolved for ${formatDuration(this.settings.resolveQuietMs)}`);
     this.emit(inc, now);
   }
 
   private reopen(inc: Incident, m: Member, now: number): void {
+    this.forgetResolved(inc);
     inc.status = 'open';
     inc.resolvedAt = undefined;
     inc.reopened++;
@@ -1114,6 +1138,113 @@ class CorrelationEngine implements Correlator {
     inc.firing = 1;
     this.timeline(inc, now, 'reopened', m.fingerprint, `${m.alertname || m.fingerprint} fired again within reopen_window ${formatDuration(this.settings.reopenWindowMs)}`);
     this.emit(inc, now);
+  }
+
+  // ---- aftermath: late consequences of a recovered cause ----
+
+  /**
+   * An incident resolved within aftermath_window whose member explains `st` along a dependency (the same
+   * rule as for open incidents, so only through the alert's event-time lead or a critical cause's end plus
+   * join_window): the most recently resolved one.
+   */
+  private findAftermath(st: AlertState, now: number): { incident: Incident; link: Link } | undefined {
+    const c = st.info.component;
+    if (c === undefined || this.resolvedByComponent.size === 0) return undefined;
+    const topo = this.classifier.topology;
+    let best: { incident: Incident; link: Link } | undefined;
+    for (const [d, reach] of topo.upstream(c)) {
+      const members = this.resolvedByComponent.get(d);
+      if (!members) continue;
+      for (const m of members) {
+        const inc = m.incident;
+        if (inc.status !== 'resolved' || inc.resolvedAt === undefined || now - inc.resolvedAt > this.settings.aftermathWindowMs) continue;
+        if (best && best.incident.resolvedAt! >= inc.resolvedAt) continue;
+        const cause = { onset: m.onset, labels: m.state.labels, activeUntil: m.endsAt };
+        if (!dependencyExplains(cause, { onset: st.startsAt, lead: st.lead }, reach.hops, this.settings.joinWindowMs, ONSET_TOLERANCE_MS)) continue;
+        best = {
+          incident: inc,
+          link: {
+            kind: 'dependency',
+            detail: `${topo.pathText(c, d)} (${reach.hops} hop${reach.hops === 1 ? '' : 's'}), late consequence of ${m.alertname || m.fingerprint} (ended ${formatTime(m.endsAt)})`,
+          },
+        };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * A late consequence of a cause that has recovered (a batch view that went stale two hours after the
+   * database outage, once its TTL ran out) reopens the incident that paged for the cause, as an
+   * aftermath: the alert joins, and the incident routes at warning at most — its alerts above warning
+   * stay resolved, so the on-call engineer who handled the outage gets the update as a ticket and the
+   * same fault does not page twice. One of the incident's earlier members firing again lifts that
+   * (`liftAftermath`): then the cause itself is back.
+   */
+  private reopenAftermath(inc: Incident, st: AlertState, link: Link, now: number): void {
+    const resolvedAt = inc.resolvedAt!;
+    const warning = SEVERITY_RANK['warning'] ?? 0;
+    // Only an incident that paged has had its cause handled: one that only ever routed as a warning takes
+    // the late consequence like any member, and pages if it is the first critical sign.
+    const paged = inc.alerts.some((a) => (SEVERITY_RANK[a.labels['severity'] ?? ''] ?? 0) > warning);
+    this.forgetResolved(inc);
+    inc.status = 'open';
+    inc.resolvedAt = undefined;
+    inc.reopened++;
+    inc.updatedAt = now;
+    inc.aftermath = paged;
+    inc.aftermathSince = now;
+    this.shared.open.add(inc);
+    for (const x of inc.members.values()) if (x.state.member === x) this.index(x);
+    if (!paged) {
+      const member = this.addMember(inc, st, now, link);
+      this.timeline(inc, now, 'reopened', st.fingerprint, `${member.alertname || st.fingerprint} is a late consequence (${link.detail})`);
+      this.attachChangesFor(inc, member, now);
+      this.emit(inc, now);
+      const alertsBefore = inc.alerts.length;
+      this.escalate(inc, now);
+      if (inc.alerts.length === alertsBefore) this.announceCriticalJoin(inc, member, now);
+      return;
+    }
+    for (const a of inc.alerts) if ((SEVERITY_RANK[a.labels['severity'] ?? ''] ?? 0) > warning) a.retiredAt = resolvedAt;
+    if ((SEVERITY_RANK[inc.labels['severity'] ?? ''] ?? 0) > warning) {
+      const labels: Record<string, string> = { ...inc.labels, severity: 'warning' };
+      const fp = fingerprint(labels);
+      if (!inc.alerts.some((a) => a.fingerprint === fp)) inc.alerts.push({ labels, fingerprint: fp, last: undefined });
+      inc.labels = labels;
+      inc.alertFingerprint = fp;
+    }
+    const member = this.addMember(inc, st, now, link);
+    this.timeline(inc, now, 'reopened', st.fingerprint, `${member.alertname || st.fingerprint} is a late consequence (${link.detail}); reopened at warning: its cause recovered`);
+    this.incidentSuppression(inc, {
+      at: formatTime(now),
+      fingerprint: st.fingerprint,
+      labels: st.labels,
+      kind: 'explained',
+      reason: `late consequence of ${inc.id}, resolved at ${formatTime(resolvedAt)} (${link.detail}): the incident reopened as an aftermath at warning, not as a second page`,
+      incidentId: inc.id,
+    });
+    this.attachChangesFor(inc, member, now);
+    this.emit(inc, now);
+  }
+
+  /** An earlier member fired again during an aftermath: the cause is back, the incident routes as itself. */
+  private liftAftermath(inc: Incident, m: Member, now: number): void {
+    inc.aftermath = false;
+    let top = inc.alerts[0]!;
+    for (const a of inc.alerts) {
+      delete a.retiredAt;
+      if (a.labels['joined_alertname'] === undefined && (SEVERITY_RANK[a.labels['severity'] ?? ''] ?? 0) >= (SEVERITY_RANK[top.labels['severity'] ?? ''] ?? 0)) top = a;
+    }
+    inc.labels = top.labels;
+    inc.alertFingerprint = top.fingerprint;
+    this.timeline(inc, now, 'escalated', m.fingerprint, `${m.alertname || m.fingerprint} fired again: the aftermath ends, severity back to ${top.labels['severity'] ?? 'none'}`);
+    this.escalate(inc, now);
+    this.emit(inc, now);
+  }
+
+  private forgetResolved(inc: Incident): void {
+    for (const m of inc.members.values()) if (m.component !== undefined) removeFrom(this.resolvedByComponent, m.component, m);
   }
 
   // ---- indexes ----
@@ -1442,6 +1573,8 @@ class CorrelationEngine implements Correlator {
   private sendAll(inc: Incident, now: number, annotations: Labels): void {
     const endsAt = inc.status === 'open' ? inc.openedAt + INCIDENT_OPEN_ENDS_AFTER_MS : (inc.resolvedAt ?? now);
     for (const a of inc.alerts) {
+      // Resolved when the incident last resolved and held resolved through an aftermath: not re-sent.
+      if (a.retiredAt !== undefined) continue;
       a.last = {
         labels: a.labels,
         annotations,
@@ -1513,6 +1646,7 @@ class CorrelationEngine implements Correlator {
    */
   private routing(inc: Incident): { severity: string; held: boolean } {
     const highest = highestSeverity(inc);
+    if (inc.aftermath) return (SEVERITY_RANK[highest] ?? 0) <= (SEVERITY_RANK['warning'] ?? 0) ? { severity: highest, held: false } : { severity: 'warning', held: true };
     if ((SEVERITY_RANK[highest] ?? 0) <= (SEVERITY_RANK['warning'] ?? 0) || !this.harmlessShift(inc)) return { severity: highest, held: false };
     return { severity: 'warning', held: true };
   }
@@ -1537,7 +1671,7 @@ class CorrelationEngine implements Correlator {
 
   /** Records, once per incident, why its severity is held below its members' (every suppression has a reason). */
   private noteHeld(inc: Incident, now: number): void {
-    if (inc.capNoted) return;
+    if (inc.capNoted || inc.aftermath) return; // an aftermath records its own reason (reopenAftermath)
     const what = highestSeverity(inc);
     inc.capNoted = true;
     this.incidentSuppression(inc, {

@@ -48,6 +48,8 @@ export interface IncidentSettings {
   readonly joinWindowMs: number;
   readonly resolveQuietMs: number;
   readonly reopenWindowMs: number;
+  /** How long after it resolved an incident still takes late consequences of its cause (as an aftermath). */
+  readonly aftermathWindowMs: number;
   readonly flapWindowMs: number;
   readonly flapChanges: number;
   readonly changeWindowMs: number;
@@ -61,6 +63,9 @@ export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = Object.freeze({
   joinWindowMs: 30 * 60_000,
   resolveQuietMs: 5 * 60_000,
   reopenWindowMs: 30 * 60_000,
+  // The longest event-time lead (correlator.ts MAX_EVENT_TIME_LEAD_MS): a day-TTL view can go stale hours
+  // after the outage that caused it.
+  aftermathWindowMs: 6 * 3600_000,
   flapWindowMs: 30 * 60_000,
   flapChanges: 4,
   changeWindowMs: 60 * 60_000,
@@ -175,6 +180,7 @@ interface PartialSettings {
   joinWindowMs?: number;
   resolveQuietMs?: number;
   reopenWindowMs?: number;
+  aftermathWindowMs?: number;
   flapWindowMs?: number;
   flapChanges?: number;
   changeWindowMs?: number;
@@ -219,6 +225,7 @@ const INCIDENT_KEYS = [
   'join_window',
   'resolve_quiet',
   'reopen_window',
+  'aftermath_window',
   'flap',
   'change_window',
   'max_hops',
@@ -501,6 +508,7 @@ function readIncidents(R: Reader, e: Field): PartialSettings | undefined {
   s.joinWindowMs = dur('join_window');
   s.resolveQuietMs = dur('resolve_quiet');
   s.reopenWindowMs = dur('reopen_window');
+  s.aftermathWindowMs = dur('aftermath_window');
   s.changeWindowMs = dur('change_window');
   s.retentionMs = dur('retention');
   s.maxHops = R.int(f.get('max_hops'), 0);

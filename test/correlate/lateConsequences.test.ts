@@ -161,6 +161,86 @@ describe('late consequences', () => {
   });
 });
 
+describe('aftermath: late consequences of a recovered cause', () => {
+  /** The outage pages, recovers at 40m; the incident resolves 5m later (resolve_quiet). */
+  async function pagedOutage(h: Harness): Promise<string> {
+    await h.fireAt(0, brokerDown);
+    await h.at(40 * M);
+    h.resolve(brokerDown);
+    await h.at(50 * M);
+    const inc = h.only();
+    expect(inc.status).toBe('resolved');
+    return inc.id;
+  }
+
+  it('a late consequence reopens the paged incident at warning; its critical alert stays resolved', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    const id = await pagedOutage(h);
+    const sentBefore = h.sent.length;
+    await h.fireAt(2 * H, stale, { annotations: ttl3h });
+    await h.at(2 * H + 5 * M);
+    const inc = h.only();
+    expect(inc.id).toBe(id);
+    expect(inc.status).toBe('open');
+    expect(inc.reopened).toBe(1);
+    const late = inc.members.find((m) => m.labels['alertname'] === 'FeatureFreshness')!;
+    expect(late.joinedBy.detail).toBe(
+      'checkout-profile-daily → checkout-events → kafka-main (2 hops), late consequence of KafkaBrokerUnavailable (ended 2026-11-28T10:40:00Z)',
+    );
+    expect(inc.timeline.map((e) => e.event).slice(-2)).toEqual(['joined', 'reopened']);
+    expect(inc.suppressions.at(-1)!.reason).toMatch(/^late consequence of inc-[0-9a-f]+, resolved at 2026-11-28T10:45:00Z \(.*\): the incident reopened as an aftermath at warning, not as a second page$/);
+    // Only warning-severity incident alerts fire again: the critical one (the page) is not re-sent.
+    const after = h.sent.slice(sentBefore);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((a) => a.labels['severity'] === 'warning' && a.endsAt > h.now)).toBe(true);
+    const live = h.correlator.incidentAlerts();
+    expect(live.find((a) => a.labels['severity'] === 'critical')!.endsAt).toBe(T0 + 45 * M);
+  });
+
+  it('the cause firing again ends the aftermath: the incident routes critical again', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await pagedOutage(h);
+    await h.fireAt(2 * H, stale, { annotations: ttl3h });
+    await h.at(2 * H + 5 * M);
+    await h.fireAt(2 * H + 6 * M, brokerDown);
+    await h.at(2 * H + 10 * M);
+    const inc = h.only();
+    expect(inc.labels['severity']).toBe('critical');
+    expect(inc.timeline.filter((e) => e.event === 'escalated').at(-1)!.detail).toBe(
+      'KafkaBrokerUnavailable fired again: the aftermath ends, severity back to critical',
+    );
+    const critical = h.correlator.incidentAlerts().find((a) => a.labels['severity'] === 'critical' && a.labels['joined_alertname'] === undefined)!;
+    expect(critical.endsAt).toBeGreaterThan(h.now);
+  });
+
+  it('an incident that never paged takes a late critical consequence like a member, and pages', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await h.fireAt(0, brokerWarning);
+    await h.at(40 * M);
+    h.resolve(brokerWarning);
+    await h.at(50 * M);
+    const id = h.only().id;
+    const late = signal('freshness', 'FeatureFreshness', { stream: 'checkout-events', method: 'age_seconds', severity: 'critical' });
+    await h.fireAt(90 * M, late, { annotations: { threshold_upper: '7200' } });
+    await h.at(95 * M);
+    const inc = h.only();
+    expect(inc.id).toBe(id);
+    expect(inc.labels['severity']).toBe('critical');
+    expect(h.correlator.incidentAlerts().some((a) => a.labels['severity'] === 'critical' && a.endsAt > h.now)).toBe(true);
+  });
+
+  it('after aftermath_window, or with it set to 0, a late consequence opens its own incident', async () => {
+    for (const setting of ['aftermath_window: 1h', 'aftermath_window: 0s']) {
+      const h = new Harness(rules(TOPOLOGY + y(`incidents: {${setting}}`)));
+      await pagedOutage(h);
+      await h.fireAt(2 * H, stale, { annotations: ttl3h });
+      await h.at(2 * H + 5 * M);
+      expect(h.list('open')).toHaveLength(1);
+      expect(h.list()).toHaveLength(2);
+    }
+  });
+});
+
 describe('shared suspect change', () => {
   const skewRules = rules(TOPOLOGY);
 
