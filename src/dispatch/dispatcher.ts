@@ -94,6 +94,8 @@ export class AggregationGroup {
   changedDuringFlush = false;
   /** Set by a flush that proved the next one would do nothing while its inputs stay the same. */
   quiet: QuietState | undefined = undefined;
+  /** The members in notification order at the last flush, reused while no alert joins or leaves. */
+  order: NotificationOrder | undefined = undefined;
 
   constructor(
     readonly route: Route,
@@ -103,6 +105,17 @@ export class AggregationGroup {
     /** The group-labels part of the key (`groupLabelsKey`), under which the route's groups file it. */
     readonly labelsKey: string = key.slice(key.indexOf(':') + 1),
   ) {}
+}
+
+/**
+ * Where the caller lets the dispatcher remember the groups an alert was routed to next to its own
+ * record of the alert (the store's record, see `AlertRecord`), so a re-send needs no lookup in
+ * `routed`. Valid only for the dispatcher named in it (a reload builds a new one); a group removed
+ * since is noticed as in `routed`.
+ */
+export interface RoutingMemo {
+  dispatcher: Dispatcher | undefined;
+  groups: readonly AggregationGroup[] | undefined;
 }
 
 export class Dispatcher {
@@ -117,18 +130,22 @@ export class Dispatcher {
   /**
    * The groups each fingerprint was last routed to. Senders re-send every firing alert each evaluation
    * interval, so most alerts seen were seen before: routing them again is wasted work. Entries are
-   * dropped when their alert leaves the store (`forget`), and ignored once a group is removed.
+   * dropped when their alert leaves the store (`forget`), and ignored once a group is removed. Alerts
+   * that come with a `RoutingMemo` (the store's record) keep theirs there instead.
    */
-  private readonly routed = new Map<string, AggregationGroup[]>();
+  private readonly routed = new Map<string, readonly AggregationGroup[]>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.scheduleMaintenance();
   }
 
-  /** Sorts a stored alert into the groups of every route it matches. */
-  process(alert: Alert): void {
+  /**
+   * Sorts a stored alert into the groups of every route it matches. `memo`: the caller's record of this
+   * fingerprint (the store's), where its groups are remembered instead of in `routed`.
+   */
+  process(alert: Alert, memo?: RoutingMemo): void {
     const now = this.deps.clock.now();
-    const cached = this.routed.get(alert.fingerprint);
+    const cached = memo === undefined ? this.routed.get(alert.fingerprint) : memo.dispatcher === this ? memo.groups : undefined;
     if (cached && allPresent(cached)) {
       for (let i = 0; i < cached.length; i++) this.insert(cached[i]!, alert, now);
       return;
@@ -150,7 +167,12 @@ export class Dispatcher {
       this.insert(group, alert, now);
       groups.push(group);
     }
-    this.routed.set(alert.fingerprint, groups);
+    if (memo === undefined) {
+      this.routed.set(alert.fingerprint, groups);
+    } else {
+      memo.dispatcher = this;
+      memo.groups = groups;
+    }
   }
 
   /** The store dropped this alert: its routing need not be remembered. */
@@ -235,14 +257,16 @@ export class Dispatcher {
   }
 
   private async flush(group: AggregationGroup, now: number): Promise<void> {
-    const snapshot: FlushAlert[] = [];
+    const snapshot = inNotificationOrder(group);
     let minFiringEnd = Infinity;
-    for (const alert of group.alerts.values()) {
-      const resolved = alert.endsAt <= now;
-      if (!resolved && alert.endsAt < minFiringEnd) minFiringEnd = alert.endsAt;
-      snapshot.push({ alert, resolved });
+    for (let i = 0; i < snapshot.length; i++) {
+      const alert = snapshot[i]!.alert;
+      if (alert.endsAt > now) {
+        if (alert.endsAt < minFiringEnd) minFiringEnd = alert.endsAt;
+      } else {
+        snapshot[i] = { alert, resolved: true };
+      }
     }
-    sortForNotification(snapshot);
     group.changedDuringFlush = false;
 
     const outcome = await this.notify(group, snapshot, now);
@@ -574,6 +598,48 @@ export function groupLabelsKey(route: Route, labels: Labels): string {
     first = false;
   }
   return out + '}';
+}
+
+/** A group's members in notification order, as of its `membership` count. */
+interface NotificationOrder {
+  readonly membership: number;
+  readonly fingerprints: readonly string[];
+  /** Each member's label set when the order was taken (the order depends on nothing else). */
+  readonly labels: readonly Labels[];
+}
+
+/**
+ * The group's alerts as a flush snapshot in notification order, all marked firing (the caller marks
+ * the resolved ones). The order depends only on the members' label sets, and a fingerprint's label set
+ * does not change, so while no alert joined or left (`membership`) the last flush's order is reused
+ * instead of sorting again; a label set found different (a fingerprint collision) sorts again.
+ */
+function inNotificationOrder(group: AggregationGroup): FlushAlert[] {
+  const order = group.order;
+  if (order !== undefined && order.membership === group.membership) {
+    const snapshot: FlushAlert[] = new Array(order.fingerprints.length);
+    let same = true;
+    for (let i = 0; i < snapshot.length; i++) {
+      const alert = group.alerts.get(order.fingerprints[i]!);
+      if (alert === undefined || alert.labels !== order.labels[i]) {
+        same = false;
+        break;
+      }
+      snapshot[i] = { alert, resolved: false };
+    }
+    if (same) return snapshot;
+  }
+  const snapshot: FlushAlert[] = [];
+  for (const alert of group.alerts.values()) snapshot.push({ alert, resolved: false });
+  // A single alert needs no order (most groups of a quiet day): nothing to remember.
+  if (snapshot.length < 2) return snapshot;
+  sortForNotification(snapshot);
+  group.order = {
+    membership: group.membership,
+    fingerprints: snapshot.map((f) => f.alert.fingerprint),
+    labels: snapshot.map((f) => f.alert.labels),
+  };
+  return snapshot;
 }
 
 /**

@@ -181,12 +181,16 @@ export class Engine implements EnginePort {
     const now = this.opts.clock.now();
     const { inhibitor, dispatcher } = this.compiled;
     const correlator = this.correlator;
+    const store = this.store;
     for (const incoming of alerts) {
-      const stored = this.store.put(incoming, now);
+      // The store's record of the fingerprint, when it keeps one: inhibition and dispatch remember their
+      // per-fingerprint work in it, so a re-send costs one map lookup instead of one per stage.
+      const record = store.putRecord?.(incoming, now);
+      const stored = record !== undefined ? record.alert : store.put(incoming, now);
       // A claimed alert still inhibits (it is a real firing alert), but is dispatched through its incident.
-      inhibitor.observe(stored);
+      inhibitor.observe(stored, record);
       if (correlator?.observe(stored)) continue;
-      dispatcher.process(stored);
+      dispatcher.process(stored, record);
     }
     this.alertsReceived += alerts.length;
   }

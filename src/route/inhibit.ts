@@ -14,6 +14,8 @@ import { compileMatchers } from './matchers.js';
 
 interface SourceEntry {
   alert: Alert;
+  /** Still filed in its rule's index (false once `forget` took it out). */
+  filed: boolean;
   /** Whether the source also matches the rule's target side (two-sided match). */
   readonly matchesTarget: boolean;
   readonly rule: CompiledInhibitRule;
@@ -52,13 +54,14 @@ class CompiledInhibitRule {
       bucket = new Map();
       this.sources.set(key, bucket);
     }
-    const entry: SourceEntry = { alert, matchesTarget: this.matchesTarget(alert.labels), rule: this, key };
+    const entry: SourceEntry = { alert, filed: true, matchesTarget: this.matchesTarget(alert.labels), rule: this, key };
     bucket.set(alert.fingerprint, entry);
     this.count++;
     return entry;
   }
 
   remove(entry: SourceEntry): void {
+    entry.filed = false;
     const bucket = this.sources.get(entry.key);
     if (!bucket || !bucket.delete(entry.alert.fingerprint)) return;
     this.count--;
@@ -100,6 +103,16 @@ class CompiledInhibitRule {
 
 const NO_ENTRIES: readonly SourceEntry[] = [];
 
+/**
+ * Where the caller lets the inhibitor remember an alert's source entries next to its own record of
+ * the alert (the store's record, see `AlertRecord`), so a re-send needs no lookup in `entriesOf`.
+ * Valid only for the inhibitor named in it: a reload builds a new one.
+ */
+export interface InhibitionMemo {
+  inhibitor: Inhibitor | undefined;
+  sources: readonly SourceEntry[] | undefined;
+}
+
 export class Inhibitor {
   private readonly rules: CompiledInhibitRule[];
   // The source entries of each fingerprint, one per rule it is a source for. Labels never change for a
@@ -115,17 +128,28 @@ export class Inhibitor {
     return this.rules.length;
   }
 
-  /** Every stored version of an alert passes here, so source indexes follow the store. */
-  observe(alert: Alert): void {
+  /**
+   * Every stored version of an alert passes here, so source indexes follow the store. `memo`: the
+   * caller's record of this fingerprint, where the entries are remembered as well (`entriesOf` stays
+   * the index `forget` works from).
+   */
+  observe(alert: Alert, memo?: InhibitionMemo): void {
     if (this.rules.length === 0) return;
-    const entries = this.entriesOf.get(alert.fingerprint);
-    if (entries) {
-      for (const e of entries) e.alert = alert;
-      return;
+    let entries = memo !== undefined && memo.inhibitor === this ? memo.sources : undefined;
+    // Entries that `forget` took out of the index are not to be updated but filed again.
+    if (entries === undefined || (entries.length > 0 && !entries[0]!.filed)) entries = this.entriesOf.get(alert.fingerprint);
+    if (entries === undefined) {
+      const added: SourceEntry[] = [];
+      for (const r of this.rules) if (r.matchesSource(alert.labels)) added.push(r.add(alert));
+      entries = added.length === 0 ? NO_ENTRIES : added;
+      this.entriesOf.set(alert.fingerprint, entries);
+    } else {
+      for (let i = 0; i < entries.length; i++) entries[i]!.alert = alert;
     }
-    const added: SourceEntry[] = [];
-    for (const r of this.rules) if (r.matchesSource(alert.labels)) added.push(r.add(alert));
-    this.entriesOf.set(alert.fingerprint, added.length === 0 ? NO_ENTRIES : added);
+    if (memo !== undefined && memo.sources !== entries) {
+      memo.inhibitor = this;
+      memo.sources = entries;
+    }
   }
 
   forget(fingerprint: string): void {

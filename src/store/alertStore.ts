@@ -2,8 +2,10 @@
  * The alert store: one entry per fingerprint, re-sends merged, resolved alerts collected periodically.
  * In-memory implementation of the store port; the Redis twin comes with production mode.
  */
+import type { RoutingMemo } from '../dispatch/dispatcher.js';
 import { type Alert, isResolvedAt } from '../domain/alert.js';
 import { sameStrings } from '../domain/labels.js';
+import type { InhibitionMemo } from '../route/inhibit.js';
 import { mergeAlerts, overlaps } from './merge.js';
 
 export interface AlertStorePort {
@@ -14,49 +16,62 @@ export interface AlertStorePort {
   values(): IterableIterator<Alert>;
   /** Removes alerts resolved at `now`; returns them so dependants (inhibition index) can forget them. */
   collectResolved(now: number): Alert[];
+  /**
+   * Like `put`, returning the store's record of the fingerprint (its `alert` is what was stored), for
+   * stores that keep one. The engine hands the record to inhibition and dispatch.
+   */
+  putRecord?(incoming: Alert, now: number): AlertRecord;
 }
 
-/** A mutable holder, so a re-send replaces the stored version with one map lookup. */
-interface Slot {
+/**
+ * The store's mutable record of one fingerprint, kept while the alert is stored. Besides the current
+ * version it has room for what inhibition and dispatch work out once per fingerprint (its source
+ * entries, its groups): a re-send finds all of it with the store's one map lookup, instead of one
+ * lookup per stage in maps of every active alert, which at 1M alerts are cache misses each time.
+ */
+export interface AlertRecord extends InhibitionMemo, RoutingMemo {
   alert: Alert;
 }
 
 export class MemoryAlertStore implements AlertStorePort {
-  private readonly slots = new Map<string, Slot>();
+  private readonly records = new Map<string, AlertRecord>();
 
   put(incoming: Alert, now: number): Alert {
-    const slot = this.slots.get(incoming.fingerprint);
-    if (!slot) {
+    return this.putRecord(incoming, now).alert;
+  }
+
+  putRecord(incoming: Alert, now: number): AlertRecord {
+    const record = this.records.get(incoming.fingerprint);
+    if (!record) {
       const first = storedVersion(incoming, incoming.labels, incoming.annotations, incoming.generatorURL, incoming.fingerprint);
-      this.slots.set(first.fingerprint, { alert: first });
-      return first;
+      const created: AlertRecord = { alert: first, inhibitor: undefined, sources: undefined, dispatcher: undefined, groups: undefined };
+      this.records.set(first.fingerprint, created);
+      return created;
     }
-    const stored = slot.alert;
+    const stored = record.alert;
     const result = overlaps(stored, incoming) ? mergeAlerts(stored, incoming, now) : incoming;
-    if (result === stored) return stored;
-    const version = sharingWith(stored, result);
-    slot.alert = version;
-    return version;
+    if (result !== stored) record.alert = sharingWith(stored, result);
+    return record;
   }
 
   get(fingerprint: string): Alert | undefined {
-    return this.slots.get(fingerprint)?.alert;
+    return this.records.get(fingerprint)?.alert;
   }
 
   size(): number {
-    return this.slots.size;
+    return this.records.size;
   }
 
   *values(): IterableIterator<Alert> {
-    for (const slot of this.slots.values()) yield slot.alert;
+    for (const record of this.records.values()) yield record.alert;
   }
 
   collectResolved(now: number): Alert[] {
     const removed: Alert[] = [];
-    for (const [fp, slot] of this.slots) {
-      if (isResolvedAt(slot.alert, now)) {
-        this.slots.delete(fp);
-        removed.push(slot.alert);
+    for (const [fp, record] of this.records) {
+      if (isResolvedAt(record.alert, now)) {
+        this.records.delete(fp);
+        removed.push(record.alert);
       }
     }
     return removed;

@@ -144,6 +144,39 @@ ${WEBHOOK}`);
   });
 });
 
+describe('notification order across flushes', () => {
+  it('stays sorted as alerts join, leave and are re-sent, and after a reload', async () => {
+    const yaml = `route: {receiver: default, group_by: [alertname], group_wait: 1s, group_interval: 10s, repeat_interval: 5s}${WEBHOOK}`;
+    const { engine, transport, at, alert } = makeEngine(yaml);
+    const instances = (i: number, status?: string) =>
+      transport.sent[i]!.body.alerts.filter((a) => status === undefined || a.status === status).map((a) => a.labels.instance ?? '-');
+    const send = (names: string[], endsAt?: number) =>
+      engine.receiveAlerts(names.map((instance) => alert({ alertname: 'A', job: 'j', ...(instance === '-' ? {} : { instance }) }, { endsAt })));
+    send(['c', 'a', '-']);
+    await at(1000);
+    expect(instances(0)).toEqual(['a', 'c', '-']);
+    // Only re-sends: the same order, reused.
+    send(['-', 'c', 'a']);
+    await at(11_000);
+    expect(instances(1)).toEqual(['a', 'c', '-']);
+    // One joins in the middle.
+    send(['b']);
+    await at(21_000);
+    expect(instances(2)).toEqual(['a', 'b', 'c', '-']);
+    // One resolves and leaves; the rest are re-sent and repeat.
+    send(['c'], 25_000);
+    send(['a', 'b', '-'], 100_000);
+    await at(31_000);
+    expect(instances(3)).toEqual(['a', 'b', 'c', '-']);
+    await at(41_000);
+    expect(instances(4)).toEqual(['a', 'b', '-']);
+    await engine.applyConfig(engine.config);
+    send(['d', 'a']);
+    await at(61_000);
+    expect(instances(transport.sent.length - 1, 'firing')).toEqual(['a', 'b', 'd', '-']);
+  });
+});
+
 describe('dispatch invariants (property tests)', () => {
   it('a group whose alerts all resolve before its first flush sends nothing', async () => {
     const { engine, transport, at, alert } = makeEngine(`route: {receiver: default, group_wait: 5s, group_interval: 5s}${WEBHOOK}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/domain/alert.js';
 import { fingerprint } from '../../src/domain/labels.js';
-import { Inhibitor } from '../../src/route/inhibit.js';
+import { type InhibitionMemo, Inhibitor } from '../../src/route/inhibit.js';
 import type { Matcher } from '../../src/route/matchers.js';
 
 const eq = (name: string, value: string): Matcher => ({ name, type: '=', value });
@@ -68,5 +68,27 @@ describe('Inhibitor', () => {
     inh.observe(b);
     expect(inh.inhibitedBy(a.labels, 10)).toBeUndefined();
     expect(inh.inhibitedBy(b.labels, 10)).toBeUndefined();
+  });
+
+  it("keeps a caller's memo in step: re-sends, forget, and a new inhibitor (reload)", () => {
+    const target = { alertname: 'A', severity: 'warning' };
+    const memo: InhibitionMemo = { inhibitor: undefined, sources: undefined };
+    const inh = new Inhibitor([rule]);
+    inh.observe(alert({ alertname: 'A', severity: 'critical' }, 100), memo);
+    expect(memo.inhibitor).toBe(inh);
+    // A re-send found through the memo moves the source's end.
+    inh.observe(alert({ alertname: 'A', severity: 'critical' }, 1_000), memo);
+    expect(inh.inhibitedBy(target, 500)).toBeDefined();
+    // Forgotten (collected), then seen again through the same memo: filed again, not left out.
+    inh.forget(fingerprint({ alertname: 'A', severity: 'critical' }));
+    expect(inh.inhibitedBy(target, 500)).toBeUndefined();
+    inh.observe(alert({ alertname: 'A', severity: 'critical' }, 2_000), memo);
+    expect(inh.inhibitedBy(target, 1_500)).toBeDefined();
+    // A memo filled by another inhibitor is not trusted.
+    const reloaded = new Inhibitor([rule]);
+    reloaded.observe(alert({ alertname: 'A', severity: 'critical' }, 3_000), memo);
+    expect(memo.inhibitor).toBe(reloaded);
+    expect(reloaded.inhibitedBy(target, 2_500)).toBeDefined();
+    expect(inh.inhibitedBy(target, 2_500)).toBeUndefined();
   });
 });
