@@ -324,6 +324,10 @@ function isCritical(labels: Labels): boolean {
  * Whether an alert on an upstream component (`cause`, `hops` dependency edges away) explains one on a
  * dependent (`effect`):
  * - chatter (info) explains nothing;
+ * - a model-track signal (drift, skew, estimated or realized performance) explains nothing on the infra
+ *   track: statistics about predictions do not make a service return errors or a node run out of memory
+ *   (measured: a population shift's drift took in the 5xx of an unrelated bad deploy one hop down; the rule
+ *   took false merges by page from 2.3 % to 1.5 % and root-cause top-1 from 90.7 % to 93.0 %);
  * - two or more hops away, through components that stayed silent, only a critical cause does: an outage
  *   propagates that far, a warning on a shared node, Redis or broker does not, and warnings on hubs are
  *   common enough to absorb every dependent's alert (measured: false merges by page 4.3 % → 1.2 %, root
@@ -335,13 +339,14 @@ function isCritical(labels: Labels): boolean {
  *   merges; critical ones only add the outage's late dependents.)
  */
 export function dependencyExplains(
-  cause: { readonly onset: number; readonly labels: Labels; readonly activeUntil: number },
-  effect: { readonly onset: number; readonly lead: number },
+  cause: { readonly onset: number; readonly labels: Labels; readonly track: Track; readonly activeUntil: number },
+  effect: { readonly onset: number; readonly lead: number; readonly track: Track },
   hops: number,
   joinWindowMs: number,
   toleranceMs: number,
 ): boolean {
   if (isChatter(cause.labels)) return false;
+  if (cause.track === 'model' && effect.track === 'infra') return false;
   const critical = isCritical(cause.labels);
   if (hops >= 2 && !critical) return false;
   const gap = effect.onset - cause.onset;
@@ -910,9 +915,10 @@ class CorrelationEngine implements Correlator {
           const cause = {
             onset: memberIsCause ? m.onset : x.onset,
             labels: causeState.labels,
+            track: causeState.info.track,
             activeUntil: causeState.firing ? now : causeState.endsAt,
           };
-          const effect = memberIsCause ? { onset: x.onset, lead: st.lead } : { onset: m.onset, lead: m.state.lead };
+          const effect = memberIsCause ? { onset: x.onset, lead: st.lead, track: info.track } : { onset: m.onset, lead: m.state.lead, track: m.track };
           if (!dependencyExplains(cause, effect, conn.hops, jw, ONSET_TOLERANCE_MS)) return undefined;
           return { kind: 'dependency', detail: `${topo.pathText(c, d)} (${conn.hops} hop${conn.hops === 1 ? '' : 's'}), ${apart(m)}` };
         });
@@ -1159,8 +1165,8 @@ class CorrelationEngine implements Correlator {
         const inc = m.incident;
         if (inc.status !== 'resolved' || inc.resolvedAt === undefined || now - inc.resolvedAt > this.settings.aftermathWindowMs) continue;
         if (best && best.incident.resolvedAt! >= inc.resolvedAt) continue;
-        const cause = { onset: m.onset, labels: m.state.labels, activeUntil: m.endsAt };
-        if (!dependencyExplains(cause, { onset: st.startsAt, lead: st.lead }, reach.hops, this.settings.joinWindowMs, ONSET_TOLERANCE_MS)) continue;
+        const cause = { onset: m.onset, labels: m.state.labels, track: m.track, activeUntil: m.endsAt };
+        if (!dependencyExplains(cause, { onset: st.startsAt, lead: st.lead, track: st.info.track }, reach.hops, this.settings.joinWindowMs, ONSET_TOLERANCE_MS)) continue;
         best = {
           incident: inc,
           link: {

@@ -77,8 +77,8 @@ describe('eventTimeLead', () => {
 describe('dependencyExplains', () => {
   const jw = 30 * M;
   const tol = 5 * M;
-  const cause = (severity: string, onset = T0, activeUntil = T0 + 10 * M) => ({ onset, labels: { severity }, activeUntil });
-  const effect = (after: number, lead = 0) => ({ onset: T0 + after, lead });
+  const cause = (severity: string, onset = T0, activeUntil = T0 + 10 * M) => ({ onset, labels: { severity }, track: 'infra' as const, activeUntil });
+  const effect = (after: number, lead = 0) => ({ onset: T0 + after, lead, track: 'infra' as const });
 
   it('one hop: any non-chatter cause within the window; never chatter; at most the tolerance later', () => {
     expect(dependencyExplains(cause('warning'), effect(29 * M), 1, jw, tol)).toBe(true);
@@ -86,6 +86,13 @@ describe('dependencyExplains', () => {
     expect(dependencyExplains(cause('info'), effect(1 * M), 1, jw, tol)).toBe(false);
     expect(dependencyExplains(cause('warning'), effect(-4 * M), 1, jw, tol)).toBe(true);
     expect(dependencyExplains(cause('warning'), effect(-6 * M), 1, jw, tol)).toBe(false);
+  });
+
+  it('a model signal explains nothing on the infra track; the other way round it may', () => {
+    const drift = { ...cause('critical'), track: 'model' as const };
+    expect(dependencyExplains(drift, effect(1 * M), 1, jw, tol)).toBe(false);
+    expect(dependencyExplains(drift, { ...effect(1 * M), track: 'model' }, 1, jw, tol)).toBe(true);
+    expect(dependencyExplains(cause('warning'), { ...effect(1 * M), track: 'model' }, 1, jw, tol)).toBe(true);
   });
 
   it('two hops: only a critical cause', () => {
