@@ -111,6 +111,16 @@ const CASES: readonly Case[] = [
     top: { alertname: 'KubernetesContainerOomKiller', track: 'infra' },
   },
   {
+    template: 'gpu-fault-availability', // chain 8, a host memory fault on a GPU node without DCGM; quality hours later
+    alerts: [
+      [0, { alertname: 'HostEdacUncorrectableErrorsDetected', instance: 'ml-gpu-2114', node: 'ml-gpu-2114', severity: 'warning' }],
+      [4 * M, { alertname: 'IstioHigh5xxErrorRate', node: 'ml-gpu-2114', destination_service_name: 'scorer', severity: 'warning' }],
+      [6 * M, { alertname: 'ProbeDown', node: 'ml-gpu-2114', instance: 'scorer.svc:443', severity: 'critical' }],
+      [75 * M, estimated({ model: 'scorer', node: 'ml-gpu-2114', method: 'cbpe' })],
+    ],
+    top: { alertname: 'HostEdacUncorrectableErrorsDetected', track: 'infra' },
+  },
+  {
     template: 'enrichment-outage-slice-drift', // chain 9
     alerts: [
       [0, { alertname: 'BlackboxProbeFailed', instance: 'http://geoip:8080', service: 'geoip', severity: 'critical' }],
