@@ -1118,8 +1118,9 @@ class CorrelationEngine implements Correlator {
     inc.updatedAt = now;
     this.shared.open.delete(inc);
     for (const m of inc.members.values()) this.unindex(m);
+    // Alerts held resolved through an aftermath keep their earlier end (re-sending them would notify a
+    // second resolve); a reopen by the cause itself brings them back (`restoreAlerts`).
     inc.aftermath = false;
-    for (const a of inc.alerts) delete a.retiredAt;
     if (this.settings.aftermathWindowMs > 0) {
       for (const m of inc.members.values()) if (m.component !== undefined && m.state.member === m) addTo(this.resolvedByComponent, m.component, m);
     }
@@ -1129,6 +1130,7 @@ class CorrelationEngine implements Correlator {
 
   private reopen(inc: Incident, m: Member, now: number): void {
     this.forgetResolved(inc);
+    this.restoreAlerts(inc);
     inc.status = 'open';
     inc.resolvedAt = undefined;
     inc.reopened++;
@@ -1212,7 +1214,7 @@ class CorrelationEngine implements Correlator {
       if (inc.alerts.length === alertsBefore) this.announceCriticalJoin(inc, member, now);
       return;
     }
-    for (const a of inc.alerts) if ((SEVERITY_RANK[a.labels['severity'] ?? ''] ?? 0) > warning) a.retiredAt = resolvedAt;
+    for (const a of inc.alerts) if ((SEVERITY_RANK[a.labels['severity'] ?? ''] ?? 0) > warning) a.retiredAt ??= resolvedAt;
     if ((SEVERITY_RANK[inc.labels['severity'] ?? ''] ?? 0) > warning) {
       const labels: Record<string, string> = { ...inc.labels, severity: 'warning' };
       const fp = fingerprint(labels);
@@ -1237,6 +1239,15 @@ class CorrelationEngine implements Correlator {
   /** An earlier member fired again during an aftermath: the cause is back, the incident routes as itself. */
   private liftAftermath(inc: Incident, m: Member, now: number): void {
     inc.aftermath = false;
+    this.restoreAlerts(inc);
+    this.timeline(inc, now, 'escalated', m.fingerprint, `${m.alertname || m.fingerprint} fired again: the aftermath ends, severity back to ${inc.labels['severity'] ?? 'none'}`);
+    this.escalate(inc, now);
+    this.emit(inc, now);
+  }
+
+  /** Brings back alerts held resolved by an aftermath; the incident routes as its most severe one again. */
+  private restoreAlerts(inc: Incident): void {
+    if (!inc.alerts.some((a) => a.retiredAt !== undefined)) return;
     let top = inc.alerts[0]!;
     for (const a of inc.alerts) {
       delete a.retiredAt;
@@ -1244,9 +1255,6 @@ class CorrelationEngine implements Correlator {
     }
     inc.labels = top.labels;
     inc.alertFingerprint = top.fingerprint;
-    this.timeline(inc, now, 'escalated', m.fingerprint, `${m.alertname || m.fingerprint} fired again: the aftermath ends, severity back to ${top.labels['severity'] ?? 'none'}`);
-    this.escalate(inc, now);
-    this.emit(inc, now);
   }
 
   private forgetResolved(inc: Incident): void {

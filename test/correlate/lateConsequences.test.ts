@@ -220,6 +220,27 @@ describe('aftermath: late consequences of a recovered cause', () => {
     expect(critical.endsAt).toBeGreaterThan(h.now);
   });
 
+  it('when the aftermath resolves, the critical alert is not sent again; the cause refiring later restores it', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await pagedOutage(h);
+    await h.fireAt(2 * H, stale, { annotations: ttl3h });
+    await h.at(2 * H + 5 * M);
+    const criticalVersions = () => h.sent.filter((a) => a.labels['severity'] === 'critical').length;
+    const before = criticalVersions();
+    h.resolve(stale);
+    await h.at(2 * H + 20 * M);
+    expect(h.only().status).toBe('resolved');
+    expect(criticalVersions()).toBe(before);
+    // Within reopen_window the outage itself fires again: a real recurrence pages.
+    await h.fireAt(2 * H + 25 * M, brokerDown);
+    await h.at(2 * H + 30 * M);
+    const inc = h.only();
+    expect(inc.status).toBe('open');
+    expect(inc.labels['severity']).toBe('critical');
+    expect(criticalVersions()).toBeGreaterThan(before);
+    expect(h.sent.filter((a) => a.labels['severity'] === 'critical').at(-1)!.endsAt).toBeGreaterThan(h.now);
+  });
+
   it('an incident that never paged takes a late critical consequence like a member, and pages', async () => {
     const h = new Harness(rules(TOPOLOGY));
     await h.fireAt(0, brokerWarning);
