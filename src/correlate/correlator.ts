@@ -819,6 +819,8 @@ class CorrelationEngine implements Correlator {
     const topo = this.classifier.topology;
     const c = info.component;
     const now = this.clock.now();
+    let ownRollout: boolean | undefined;
+    const rolloutExplainsThis = (): boolean => (ownRollout ??= this.ownRolloutExplains({ ...x, fingerprint: st.fingerprint, track: info.track, alertname: info.alertname }));
 
     // Each bucket groups members by the incident they were filed under; an incident merged since is
     // followed to the one it went into.
@@ -862,6 +864,8 @@ class CorrelationEngine implements Correlator {
           for (const m of members) {
             const link = templateLink(x, m, ref.template, t, prefix, jw, topo);
             if (!link) continue;
+            // The later step of the pair is the effect: one its own model's rollout explains is not this chain's.
+            if (link.upstreamIsA ? this.ownRolloutExplains(m) : rolloutExplainsThis()) continue;
             const up = link.upstreamIsA ? st.info.alertname : m.alertname;
             const down = link.upstreamIsA ? m.alertname : st.info.alertname;
             best.set(inc, {
@@ -910,7 +914,9 @@ class CorrelationEngine implements Correlator {
         if (!conn) return;
         // `upstream`: d is something c depends on, so the member on d is the would-be cause.
         const memberIsCause = conn.direction === 'upstream';
+        if (memberIsCause && rolloutExplainsThis()) return;
         scan(bucket, (m) => {
+          if (!memberIsCause && this.ownRolloutExplains(m)) return undefined;
           const causeState = memberIsCause ? m.state : st;
           const cause = {
             onset: memberIsCause ? m.onset : x.onset,
@@ -1415,6 +1421,27 @@ class CorrelationEngine implements Correlator {
     const topo = this.classifier.topology;
     const candidates = this.candidateChanges(m).filter((e) => e.component !== undefined && topo.downstream(e.component).size <= SHARED_CHANGE_MAX_DEPENDENTS);
     return closestSuspect(m, candidates, topo, (e, member) => this.templateRelation(e, member) !== undefined);
+  }
+
+  /**
+   * Explaining away: the alert's closest suspect is a rollout of its own model (within the template's lag
+   * budget: output drift, then estimated performance). Such an alert is taken as the new version's doing,
+   * not as the consequence of trouble upstream, so template and dependency links that would make it an
+   * effect of another alert are not made (it still joins its own model's alerts). Without this, two
+   * rollouts of sibling models an hour apart merged through a consumer lag on their shared pipeline
+   * (3 of 8 false-merge pages on the incident benchmark, seeds 1-9: 2.1 % -> 1.3 %, top-1 90.0 -> 92.3 %).
+   * Any change on the alert's own component (deploys, config pushes) was measured too: no fewer false
+   * merges (1.2 %), more pages per fault (1.074 against 1.058): frequent unrelated deploys cut real
+   * consequences loose.
+   */
+  private ownRolloutExplains(m: RankMember): boolean {
+    if (m.component === undefined || m.steps.length === 0 || this.shared.changeLog.length === 0) return false;
+    let e: ChangeEntry | undefined;
+    if (m instanceof Member) {
+      if (m.suspect === undefined || m.suspect.version !== this.changeVersion) m.suspect = { version: this.changeVersion, change: this.bestSuspect(m) };
+      e = m.suspect.change;
+    } else e = this.bestSuspect(m);
+    return e !== undefined && e.kind === 'model_rollout' && e.component === m.component;
   }
 
   private changeApplies(e: ChangeEntry, m: RankMember): boolean {

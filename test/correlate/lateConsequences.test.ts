@@ -320,6 +320,24 @@ describe('shared suspect change', () => {
     expect(second!.score).toBeLessThan(top!.score);
   });
 
+  it("a model's drift that its own rollout explains is not made a consequence of trouble upstream", async () => {
+    const lagging = { alertname: 'KafkaConsumerGroupLag', consumergroup: 'checkout-profile-daily', pipeline: 'checkout-profile-daily', severity: 'warning' };
+    const outputDrift = signal('drift', 'ModelDrift', { model: 'checkout-ranker', feature: 'prediction' });
+    const withRollout = new Harness(skewRules);
+    withRollout.change('model_rollout', { model: 'checkout-ranker' }, T0 - 20 * M, 'rollout-7');
+    await withRollout.fireAt(0, lagging);
+    await withRollout.fireAt(5 * M, outputDrift);
+    await withRollout.at(15 * M);
+    expect(withRollout.list('open')).toHaveLength(2);
+    expect(withRollout.incidentOf(outputDrift)!.rootCause[0]!.component).toBe('checkout-ranker');
+
+    const without = new Harness(skewRules);
+    await without.fireAt(0, lagging);
+    await without.fireAt(5 * M, outputDrift);
+    await without.at(15 * M);
+    expect(without.only().members.map((m) => m.joinedBy.kind)).toEqual(['opened', 'causal_template']);
+  });
+
   it('the order of the two alerts does not matter', async () => {
     const h = new Harness(skewRules);
     h.change('feature_change', { pipeline: 'checkout-profile-daily' }, T0 - 1 * H, 'fc-1');
