@@ -1377,18 +1377,29 @@ class CorrelationEngine implements Correlator {
       }
     }
     let best: ChangeRelation | undefined;
+    for (const { budget } of this.templateBudgets(ch, m)) {
+      const horizon = Math.max(window, budget);
+      if (!best || horizon > best.horizon) best = { via: 'template', horizon };
+    }
+    if (best) out.push(best);
+    return out;
+  }
+
+  /**
+   * Each causal template in which the change is on an earlier step than the alert and the two are related
+   * (scope, or topology), with the lag budget between the two steps.
+   */
+  private *templateBudgets(ch: RankChange, m: RankMember): Generator<{ readonly template: CausalTemplate; readonly budget: number }> {
+    const topo = this.classifier.topology;
     for (const cs of ch.steps) {
       for (const ms of m.steps) {
         if (cs.template !== ms.template || cs.step >= ms.step) continue;
         const t = this.rules.templates[cs.template]!;
         if (!related(ch, m, t.scope, topo)) continue;
         const prefix = this.prefixes[cs.template]!;
-        const horizon = Math.max(window, prefix[ms.step]! - prefix[cs.step]!);
-        if (!best || horizon > best.horizon) best = { via: 'template', horizon };
+        yield { template: t, budget: prefix[ms.step]! - prefix[cs.step]! };
       }
     }
-    if (best) out.push(best);
-    return out;
   }
 
   /**
@@ -1396,18 +1407,10 @@ class CorrelationEngine implements Correlator {
    * budget before the alert's onset (and not after it beyond the onset tolerance).
    */
   private templateRelation(e: RankChange, m: RankMember): { template: string; horizon: number } | undefined {
-    const topo = this.classifier.topology;
     let best: { template: string; horizon: number } | undefined;
-    for (const cs of e.steps) {
-      for (const ms of m.steps) {
-        if (cs.template !== ms.template || cs.step >= ms.step) continue;
-        const t = this.rules.templates[cs.template]!;
-        if (!related(e, m, t.scope, topo)) continue;
-        const prefix = this.prefixes[cs.template]!;
-        const horizon = prefix[ms.step]! - prefix[cs.step]!;
-        if (e.onset < m.onset - horizon || e.onset > m.onset + ONSET_TOLERANCE_MS) continue;
-        if (!best || horizon < best.horizon) best = { template: t.name, horizon };
-      }
+    for (const { template, budget } of this.templateBudgets(e, m)) {
+      if (e.onset < m.onset - budget || e.onset > m.onset + ONSET_TOLERANCE_MS) continue;
+      if (!best || budget < best.horizon) best = { template: template.name, horizon: budget };
     }
     return best;
   }
