@@ -7,7 +7,7 @@
  *   npm run bench -- --reps 3             # repetitions per scenario (default 7 / 5 / 3)
  *   npm run bench -- --no-compare         # skip the Alertmanager side-by-side
  *   npm run bench -- --compare            # require it (fails when Alertmanager is missing)
- *   npm run bench -- --profile 100k       # one replay under --cpu-prof, top self-time functions
+ *   npm run bench -- --profile 100k       # one replay under --cpu-prof: top self-time functions, time by stage
  *   npm run bench -- --write              # also update benchmarks/RESULTS.md (or --results <file>)
  *
  * Everything runs from a private copy of dist/ (lib/snapshot.ts), so a rebuild by other work during a
@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { runCompare, formatCompare, type CompareResult } from './alertmanager-compare.js';
 import { alertmanagerInstalled } from './alertmanager/process.js';
 import { THROUGHPUT_SCENARIOS } from './generator/scenarios.js';
+import { formatStages, stageBreakdown } from './lib/cpuprofile.js';
 import { machineInfo, machineLine } from './lib/machine.js';
 import { isMain } from './lib/paths.js';
 import { gitRevision, writeResults } from './lib/results.js';
@@ -60,7 +61,11 @@ async function main(): Promise<void> {
 
   const prof = get('--profile');
   if (prof) {
-    console.log(await profileScenario(prof, Number(get('--top') ?? '25')));
+    const report = await profileScenario(prof, Number(get('--top') ?? '25'));
+    console.log(report);
+    // The same profile by pipeline stage (the first line names the .cpuprofile file).
+    const file = /^profile (.+)$/m.exec(report)?.[1];
+    if (file) console.log('\n' + formatStages(stageBreakdown(file)));
     return;
   }
 

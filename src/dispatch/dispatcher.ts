@@ -80,8 +80,13 @@ export class AggregationGroup {
   readonly alerts = new Map<string, Alert>();
   /** Set when maintenance removes the group, so cached routings can tell it is gone. */
   removed = false;
-  /** Notification-log keys per integration, built once per group rather than per flush. */
-  readonly logKeys = new Map<Integration, string>();
+  /**
+   * Notification-log keys per integration, built once per group rather than per flush: pairs in a flat
+   * list (a receiver has one or two integrations, so a scan beats a Map, which is also much larger).
+   */
+  readonly logKeys: (Integration | string)[] = [];
+  /** The group's timer callback, made once: a group is rescheduled at every tick. */
+  onTimer: (() => void | Promise<void>) | undefined = undefined;
   hasFlushed = false;
   timer: TimerHandle | undefined;
   flushing = false;
@@ -116,6 +121,15 @@ export class AggregationGroup {
 export interface RoutingMemo {
   dispatcher: Dispatcher | undefined;
   groups: readonly AggregationGroup[] | undefined;
+  /**
+   * The version last inserted into `groups`, and each group's `membership` count right after that
+   * insert. While both still hold, each group still maps the fingerprint to that very object (only an
+   * insert of this fingerprint, which comes with this memo, could replace it, and its leaving would
+   * have moved the count), so re-inserting the same object (a stored version extended in place) can
+   * skip the group's map.
+   */
+  inserted: Alert | undefined;
+  memberships: number[] | undefined;
 }
 
 export class Dispatcher {
@@ -147,7 +161,19 @@ export class Dispatcher {
     const now = this.deps.clock.now();
     const cached = memo === undefined ? this.routed.get(alert.fingerprint) : memo.dispatcher === this ? memo.groups : undefined;
     if (cached && allPresent(cached)) {
-      for (let i = 0; i < cached.length; i++) this.insert(cached[i]!, alert, now);
+      if (memo === undefined) {
+        for (let i = 0; i < cached.length; i++) this.insert(cached[i]!, alert, now);
+        return;
+      }
+      const memberships = memo.memberships!;
+      const sameVersion = memo.inserted === alert;
+      for (let i = 0; i < cached.length; i++) {
+        const group = cached[i]!;
+        if (sameVersion && memberships[i] === group.membership) this.refresh(group, alert, now);
+        else this.insert(group, alert, now);
+        memberships[i] = group.membership;
+      }
+      memo.inserted = alert;
       return;
     }
     const groups: AggregationGroup[] = [];
@@ -172,6 +198,8 @@ export class Dispatcher {
     } else {
       memo.dispatcher = this;
       memo.groups = groups;
+      memo.inserted = alert;
+      memo.memberships = groups.map((g) => g.membership);
     }
   }
 
@@ -187,6 +215,11 @@ export class Dispatcher {
       this.memberships++;
       group.membership++;
     }
+    this.refresh(group, alert, now);
+  }
+
+  /** What inserting `alert` does besides filing it in the group's map (which already holds it). */
+  private refresh(group: AggregationGroup, alert: Alert, now: number): void {
     if (alert.endsAt < group.minEndsAt) group.minEndsAt = alert.endsAt;
     if (group.flushing) group.changedDuringFlush = true;
     // An alert that has already waited longer than group_wait is flushed at once (first flush only).
@@ -225,7 +258,7 @@ export class Dispatcher {
 
   private schedule(group: AggregationGroup, at: number): void {
     if (group.timer) this.deps.clock.cancel(group.timer);
-    group.timer = this.deps.clock.schedule(at, () => this.tick(group));
+    group.timer = this.deps.clock.schedule(at, (group.onTimer ??= () => this.tick(group)));
   }
 
   private tick(group: AggregationGroup): Promise<void> | void {
@@ -309,9 +342,15 @@ export class Dispatcher {
         alerts.push(f);
       }
     }
-    const firing = new Set<string>();
-    const resolved = new Set<string>();
-    for (const f of alerts) (f.resolved ? resolved : firing).add(f.alert.fingerprint);
+    // The sets are kept by the notification log: the empty ones (most often `resolved`) are shared.
+    let firingSet: Set<string> | undefined;
+    let resolvedSet: Set<string> | undefined;
+    for (const f of alerts) {
+      if (f.resolved) (resolvedSet ??= new Set()).add(f.alert.fingerprint);
+      else (firingSet ??= new Set()).add(f.alert.fingerprint);
+    }
+    const firing: ReadonlySet<string> = firingSet ?? NOTHING_FIRING;
+    const resolved: ReadonlySet<string> = resolvedSet ?? NOTHING_FIRING;
     const muting: Muting = { timeMuted, inhibition, silenceVersion, firing };
     if (alerts.length === 0) {
       // A batch emptied by muting is not sent and leaves the notification log untouched (Alertmanager)...
@@ -419,11 +458,10 @@ export class Dispatcher {
   }
 
   private logKeyOf(group: AggregationGroup, integration: Integration): string {
-    let key = group.logKeys.get(integration);
-    if (key === undefined) {
-      key = logKey(group.key, group.route.receiver, integration.kind, integration.index);
-      group.logKeys.set(integration, key);
-    }
+    const keys = group.logKeys;
+    for (let i = 0; i < keys.length; i += 2) if (keys[i] === integration) return keys[i + 1] as string;
+    const key = logKey(group.key, group.route.receiver, integration.kind, integration.index);
+    keys.push(integration, key);
     return key;
   }
 
@@ -644,16 +682,21 @@ function inNotificationOrder(group: AggregationGroup): FlushAlert[] {
 
 /**
  * Sorts like Alertmanager's `AlertSlice.Less`: by label `job`, then `instance` (alerts without the label
- * after those with it), then the whole label set in `LabelSet.Before` order. Each alert's label set is
- * turned into one string once (names sorted, `\x00`-separated, which orders exactly like comparing
- * name by name and value by value), instead of re-sorting label names in every comparison.
+ * after those with it), then the whole label set in `LabelSet.Before` order. For that last step an
+ * alert's label set is turned into one string (names sorted, `\x00`-separated, which orders exactly
+ * like comparing name by name and value by value), instead of re-sorting label names in every
+ * comparison; only when first needed, since the alerts of a group mostly differ by instance.
  */
 export function sortForNotification(alerts: FlushAlert[]): void {
   if (alerts.length < 2) return;
-  const keyed = alerts.map((f) => ({ f, key: labelOrderKey(f.alert.labels) }));
-  keyed.sort(
-    (x, y) => compareJobInstance(x.f.alert.labels, y.f.alert.labels) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
-  );
+  const keyed = alerts.map((f): { readonly f: FlushAlert; key: string | undefined } => ({ f, key: undefined }));
+  keyed.sort((x, y) => {
+    const byJobInstance = compareJobInstance(x.f.alert.labels, y.f.alert.labels);
+    if (byJobInstance !== 0) return byJobInstance;
+    const xk = (x.key ??= labelOrderKey(x.f.alert.labels));
+    const yk = (y.key ??= labelOrderKey(y.f.alert.labels));
+    return xk < yk ? -1 : xk > yk ? 1 : 0;
+  });
   for (let i = 0; i < keyed.length; i++) alerts[i] = keyed[i]!.f;
 }
 

@@ -3,7 +3,7 @@
  * integration's payload builder (webhook, PagerDuty, Slack), live and in replay alike.
  */
 import { type Alert } from '../domain/alert.js';
-import { commonLabels, type Labels, sameStrings } from '../domain/labels.js';
+import { commonLabels, type Labels } from '../domain/labels.js';
 import { formatTime, GO_ZERO_TIME } from '../domain/time.js';
 import type { NotifyReason } from '../dispatch/decision.js';
 
@@ -67,36 +67,13 @@ export interface FlushAlert {
   readonly resolved: boolean;
 }
 
-// The same alert appears in every notification of its group until it changes (repeats, new siblings),
-// and a re-send usually changes only its end (hidden while it fires) and its update time: its firing
-// wire form is built once and reused while what it shows is the same. Keyed by the label set object,
-// which the store keeps across the versions of an alert; weak, so it goes with the alert. Resolved
-// forms are built each time (an alert is normally notified resolved once, then leaves its group).
-interface FiringForm {
-  readonly startsAt: number;
-  readonly form: NotificationAlert;
-}
-
-const firingForms = new WeakMap<Labels, FiringForm>();
-
+/**
+ * One alert's wire form, built afresh for every notification. Caching the firing form per label set
+ * (WeakMap) was measured slower: at 100k active alerts the weak table's upkeep in every scavenge cost
+ * more than building these small objects (formatTime reuses the last text it printed).
+ */
 function toNotificationAlert(f: FlushAlert): NotificationAlert {
-  const a = f.alert;
-  if (f.resolved) return Object.freeze(buildNotificationAlert(f));
-  const cached = firingForms.get(a.labels);
-  if (cached !== undefined) {
-    const form = cached.form;
-    if (
-      cached.startsAt === a.startsAt &&
-      form.fingerprint === a.fingerprint &&
-      form.generatorURL === a.generatorURL &&
-      (form.annotations === a.annotations || sameStrings(form.annotations, a.annotations))
-    ) {
-      return form;
-    }
-  }
-  const form = Object.freeze(buildNotificationAlert(f));
-  firingForms.set(a.labels, { startsAt: a.startsAt, form });
-  return form;
+  return Object.freeze(buildNotificationAlert(f));
 }
 
 function buildNotificationAlert(f: FlushAlert): NotificationAlert {

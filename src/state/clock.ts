@@ -62,9 +62,15 @@ export class WallClock implements Clock {
 export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
-  // Binary min-heap ordered by (at, id).
-  private readonly heap: Entry[] = [];
+  // Pending timers as a binary min-heap ordered by (at, id), kept in three parallel arrays: sifting
+  // compares numbers read from two contiguous arrays instead of dereferencing an entry object per
+  // comparison (a replay pops one timer per group tick, from a heap of one timer per group).
+  private readonly heapAt: number[] = [];
+  private readonly heapId: number[] = [];
+  private readonly heapEntry: Entry[] = [];
   private live = 0;
+  /** Cancelled entries still in the heap: skipped when they reach the top, or swept out in bulk. */
+  private cancelledInHeap = 0;
 
   constructor(start: number) {
     this.current = start;
@@ -83,10 +89,13 @@ export class VirtualClock implements Clock {
 
   cancel(handle: TimerHandle): void {
     const entry = handle as Entry;
-    if (!entry.cancelled) {
-      entry.cancelled = true;
-      this.live--;
-    }
+    if (entry.cancelled) return;
+    entry.cancelled = true;
+    this.live--;
+    this.cancelledInHeap++;
+    // Rescheduling leaves the old entry behind; once such leftovers outnumber the live timers, sweep
+    // them out so the heap stays proportional to what is pending.
+    if (this.cancelledInHeap > SWEEP_MIN && this.cancelledInHeap > this.live) this.sweep();
   }
 
   /** Number of timers still pending. */
@@ -97,7 +106,7 @@ export class VirtualClock implements Clock {
   /** Time of the earliest pending timer, if any. */
   nextAt(): number | undefined {
     this.dropCancelled();
-    return this.heap[0]?.at;
+    return this.heapEntry.length > 0 ? this.heapAt[0] : undefined;
   }
 
   /**
@@ -107,10 +116,11 @@ export class VirtualClock implements Clock {
   async advanceTo(target: number): Promise<void> {
     for (;;) {
       this.dropCancelled();
-      const top = this.heap[0];
-      if (!top || top.at > target) break;
+      if (this.heapEntry.length === 0 || this.heapAt[0]! > target) break;
+      const top = this.heapEntry[0]!;
       this.pop();
       this.live--;
+      // A handle of a timer that ran can still be cancelled: a no-op.
       top.cancelled = true;
       if (top.at > this.current) this.current = top.at;
       const r = top.fn();
@@ -120,43 +130,86 @@ export class VirtualClock implements Clock {
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-  }
-
-  private less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.id < b.id);
+    const entries = this.heapEntry;
+    while (entries.length > 0 && entries[0]!.cancelled) {
+      this.pop();
+      this.cancelledInHeap--;
+    }
   }
 
   private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+    const at = this.heapAt;
+    const id = this.heapId;
+    const entries = this.heapEntry;
+    // Sift up from the new last position, moving parents down into the hole instead of swapping.
+    let i = entries.length;
+    at.push(e.at);
+    id.push(e.id);
+    entries.push(e);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      if (at[p]! < e.at || (at[p] === e.at && id[p]! < e.id)) break;
+      at[i] = at[p]!;
+      id[i] = id[p]!;
+      entries[i] = entries[p]!;
       i = p;
     }
+    at[i] = e.at;
+    id[i] = e.id;
+    entries[i] = e;
   }
 
-  private pop(): Entry | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
+  /** Removes the top entry. */
+  private pop(): void {
+    const at = this.heapAt;
+    const id = this.heapId;
+    const entries = this.heapEntry;
+    const n = entries.length - 1;
+    const lastAt = at.pop()!;
+    const lastId = id.pop()!;
+    const last = entries.pop()!;
+    if (n === 0) return;
+    this.siftDown(0, lastAt, lastId, last, n);
+  }
+
+  /** Places (`keyAt`, `keyId`, `entry`) at hole `i` or below, within the first `n` positions. */
+  private siftDown(i: number, keyAt: number, keyId: number, entry: Entry, n: number): void {
+    const at = this.heapAt;
+    const id = this.heapId;
+    const entries = this.heapEntry;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (at[r]! < at[c]! || (at[r] === at[c] && id[r]! < id[c]!))) c = r;
+      if (keyAt < at[c]! || (keyAt === at[c] && keyId < id[c]!)) break;
+      at[i] = at[c]!;
+      id[i] = id[c]!;
+      entries[i] = entries[c]!;
+      i = c;
     }
-    return top;
+    at[i] = keyAt;
+    id[i] = keyId;
+    entries[i] = entry;
+  }
+
+  /** Drops every cancelled entry and rebuilds the heap (bottom-up, linear time). */
+  private sweep(): void {
+    const entries = this.heapEntry.filter((e) => !e.cancelled);
+    const n = entries.length;
+    this.heapAt.length = n;
+    this.heapId.length = n;
+    this.heapEntry.length = n;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      this.heapAt[i] = e.at;
+      this.heapId[i] = e.id;
+      this.heapEntry[i] = e;
+    }
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i, this.heapAt[i]!, this.heapId[i]!, this.heapEntry[i]!, n);
+    this.cancelledInHeap = 0;
   }
 }
+
+/** Below this many cancelled entries the heap is never swept (skipping them at the top is cheaper). */
+const SWEEP_MIN = 1024;

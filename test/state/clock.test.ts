@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../src/state/clock.js';
 
 describe('VirtualClock', () => {
@@ -42,4 +42,83 @@ describe('VirtualClock', () => {
     await c.advanceTo(3);
     expect(seen).toEqual(['slow', 'next']);
   });
+  it('matches a sorted-list model under random scheduling, cancellation and nested timers', async () => {
+    const sweep = vi.spyOn(VirtualClock.prototype as unknown as { sweep(): void }, 'sweep');
+    for (let seed = 1; seed <= 6; seed++) {
+      const random = mulberry32(seed);
+      const c = new VirtualClock(0);
+      type ModelEntry = { at: number; seq: number; label: number; done: boolean };
+      let pending: ModelEntry[] = [];
+      const handles: { handle: ReturnType<VirtualClock['schedule']>; entry: ModelEntry }[] = [];
+      const seen: number[] = [];
+      const expected: number[] = [];
+      let seq = 0;
+      const add = (at: number, nested: boolean) => {
+        const entry: ModelEntry = { at: Math.max(at, c.now()), seq, label: seq, done: false };
+        seq++;
+        pending.push(entry);
+        const handle = c.schedule(at, () => {
+          expect(c.now()).toBe(entry.at);
+          seen.push(entry.label);
+          // A timer may schedule another one, due now or later (within or after the target).
+          if (nested && random() < 0.3) add(c.now() + Math.floor(random() * 4), false);
+        });
+        handles.push({ handle, entry });
+        return handle;
+      };
+      const cancel = (k: number) => {
+        const h = handles[k]!;
+        c.cancel(h.handle);
+        if (random() < 0.2) c.cancel(h.handle); // twice: a no-op
+        h.entry.done = true;
+        handles.splice(k, 1);
+      };
+      let now = 0;
+      for (let step = 0; step < 300; step++) {
+        // Many timers on few instants (ties run in insertion order), some in the past.
+        const n = Math.floor(random() * 30);
+        for (let i = 0; i < n; i++) add(now + Math.floor(random() * 8) - 2, true);
+        // Timers far ahead, most of them cancelled again (a group rescheduled): they pile up in the heap
+        // until the sweep removes them.
+        for (let i = 0; i < 12; i++) add(now + 500 + Math.floor(random() * 500), true);
+        for (let i = 0; i < 10; i++) cancel(handles.length - 1 - Math.floor(random() * (12 - i)));
+        // And anything at random, handles of timers that already ran included (a no-op).
+        const cancels = Math.floor(random() * (n / 2));
+        for (let i = 0; i < cancels && handles.length > 0; i++) cancel(Math.floor(random() * handles.length));
+        now += Math.floor(random() * 4);
+        await c.advanceTo(now);
+        // The model: the earliest (at, seq) due entry runs, repeatedly (nested ones were added by then).
+        for (;;) {
+          let best: ModelEntry | undefined;
+          for (const e of pending) {
+            if (e.done || e.at > now) continue;
+            if (!best || e.at < best.at || (e.at === best.at && e.seq < best.seq)) best = e;
+          }
+          if (!best) break;
+          best.done = true;
+          expected.push(best.label);
+        }
+        pending = pending.filter((e) => !e.done);
+        expect(seen).toEqual(expected);
+        expect(c.now()).toBe(now);
+        expect(c.pending()).toBe(pending.length);
+        expect(c.nextAt()).toBe(pending.length === 0 ? undefined : Math.min(...pending.map((e) => e.at)));
+      }
+    }
+    // The bulk removal of cancelled entries ran (it rebuilds the heap).
+    expect(sweep).toHaveBeenCalled();
+    sweep.mockRestore();
+  });
 });
+
+/** A small seeded PRNG (mulberry32), so failures reproduce. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

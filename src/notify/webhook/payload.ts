@@ -11,10 +11,23 @@ export function quoteMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
+// Receiver names are few and every body quotes one: remember the quoted forms.
+const quotedReceivers = new Map<string, string>();
+
+function quotedReceiver(name: string): string {
+  let quoted = quotedReceivers.get(name);
+  if (quoted === undefined) {
+    quoted = quoteMeta(name);
+    if (quotedReceivers.size >= 1000) quotedReceivers.clear();
+    quotedReceivers.set(name, quoted);
+  }
+  return quoted;
+}
+
 /** `incident`, when correlation made this group, adds one top-level key; nothing else changes. */
 export function buildWebhookBody(d: NotificationData, incident?: IncidentSnapshot): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    receiver: quoteMeta(d.receiver),
+    receiver: quotedReceiver(d.receiver),
     status: d.status,
     alerts: d.alerts,
     notification_reason: d.reason,
