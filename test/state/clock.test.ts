@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../../src/state/clock.js';
+import { mulberry32 } from '../drift/prng.js'; // seeded, so failures reproduce
 
 describe('VirtualClock', () => {
   it('runs timers in time order, then insertion order, moving time to each', async () => {
@@ -110,15 +111,3 @@ describe('VirtualClock', () => {
     sweep.mockRestore();
   });
 });
-
-/** A small seeded PRNG (mulberry32), so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
