@@ -1822,6 +1822,7 @@ class CorrelationEngine implements Correlator {
       updatedAt: formatTime(inc.updatedAt),
       ...(inc.resolvedAt !== undefined ? { resolvedAt: formatTime(inc.resolvedAt) } : {}),
       reopened: inc.reopened,
+      ...(inc.aftermath ? { aftermath: true as const } : {}),
       members,
       rootCause: hints.map((h) => ({
         ...(h.component !== undefined ? { component: h.component } : {}),

@@ -136,6 +136,11 @@ export interface IncidentSnapshot {
   updatedAt: string;
   resolvedAt?: string;
   reopened: number;
+  /**
+   * Reopened by a late consequence of its recovered cause: routes at warning at most, its alerts above
+   * warning held resolved, until one of its earlier members fires again (docs/correlation.md, "Aftermath").
+   */
+  aftermath?: true;
   members: MemberView[];
   rootCause: RootCauseHint[];
   changes: { id: string; kind: string; at: string; summary: string; labels: Labels; component?: string }[];

@@ -190,6 +190,7 @@ describe('aftermath: late consequences of a recovered cause', () => {
     expect(inc.id).toBe(id);
     expect(inc.status).toBe('open');
     expect(inc.reopened).toBe(1);
+    expect(inc.aftermath).toBe(true);
     const late = inc.members.find((m) => m.labels['alertname'] === 'FeatureFreshness')!;
     expect(late.joinedBy.detail).toBe(
       'checkout-profile-daily → checkout-events → kafka-main (2 hops), late consequence of KafkaBrokerUnavailable (ended 2026-11-28T10:40:00Z)',
@@ -213,6 +214,7 @@ describe('aftermath: late consequences of a recovered cause', () => {
     await h.at(2 * H + 10 * M);
     const inc = h.only();
     expect(inc.labels['severity']).toBe('critical');
+    expect(inc.aftermath).toBeUndefined();
     expect(inc.timeline.filter((e) => e.event === 'escalated').at(-1)!.detail).toBe(
       'KafkaBrokerUnavailable fired again: the aftermath ends, severity back to critical',
     );
