@@ -271,6 +271,48 @@ describe('aftermath: late consequences of a recovered cause', () => {
   });
 });
 
+describe('a critical blip followed by trouble on its component', () => {
+  it('joins the incident of what followed, which routes critical', async () => {
+    const h = new Harness(rules(TOPOLOGY));
+    await h.fireAt(0, brokerDown);
+    await h.at(1 * M);
+    h.resolve(brokerDown); // within hold_down: a transient, nothing opens
+    await h.at(2 * M);
+    expect(h.list()).toHaveLength(0);
+    await h.fireAt(3 * M, brokerWarning);
+    await h.at(6 * M);
+    const inc = h.only();
+    // Members are listed by onset: the blip first.
+    expect(inc.members.map((m) => [m.labels['alertname'], m.status])).toEqual([
+      ['KafkaBrokerUnavailable', 'resolved'],
+      ['KafkaUnderReplicatedPartitions', 'firing'],
+    ]);
+    expect(inc.members[0]!.joinedBy.detail).toBe(
+      'fired at 2026-11-28T10:00:00Z and resolved within hold_down; KafkaUnderReplicatedPartitions on the same component kafka-main followed',
+    );
+    expect(inc.labels['severity']).toBe('critical');
+  });
+
+  it('alone, or after the trouble was already there, it stays a blip', async () => {
+    const alone = new Harness(rules(TOPOLOGY));
+    await alone.fireAt(0, brokerDown);
+    await alone.at(1 * M);
+    alone.resolve(brokerDown);
+    await alone.at(40 * M);
+    expect(alone.list()).toHaveLength(0);
+
+    const before = new Harness(rules(TOPOLOGY));
+    const lag = { alertname: 'KafkaConsumerGroupLag', kafka_cluster: 'kafka-main', severity: 'warning' };
+    await before.fireAt(0, brokerWarning);
+    await before.fireAt(1 * M, lag, { startsAt: T0 - 20 * M }); // started long before the blip
+    await before.fireAt(10 * M, brokerDown);
+    await before.at(11 * M);
+    before.resolve(brokerDown);
+    await before.at(20 * M);
+    expect(before.only().labels['severity']).toBe('warning');
+  });
+});
+
 describe('shared suspect change', () => {
   const skewRules = rules(TOPOLOGY);
 

@@ -75,7 +75,7 @@ export class Harness {
   }
 
   /** Moves the clock to `offset` after T0, then sends a firing version. */
-  async fireAt(offset: number, labels: Labels, opts: { endsAt?: number; annotations?: Record<string, string> } = {}): Promise<boolean> {
+  async fireAt(offset: number, labels: Labels, opts: { startsAt?: number; endsAt?: number; annotations?: Record<string, string> } = {}): Promise<boolean> {
     await this.at(offset);
     return this.fire(labels, opts);
   }
