@@ -37,7 +37,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -47,6 +46,7 @@ import { type FunctionCost, formatProfile, type ProfileSummary, summarizeCpuProf
 import { machineLine } from './lib/machine.js';
 import { isMain, repoRoot } from './lib/paths.js';
 import { fmtInt, median, table } from './lib/stats.js';
+import { freePort } from './lib/net.js';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
@@ -184,17 +184,6 @@ async function producePaced(producer: Producer, topic: string, rate: number, sec
 // ---------------------------------------------------------------------------------------------------
 // Instances
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Instance {
   url: string;

@@ -23,7 +23,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../src/domain/alert.js';
@@ -36,6 +35,7 @@ import { encodeAlert } from '../src/state/trackingCodecs.js';
 import { machineLine } from './lib/machine.js';
 import { isMain, repoRoot } from './lib/paths.js';
 import { fmtInt, median, table } from './lib/stats.js';
+import { freePort } from './lib/net.js';
 
 const quick = process.argv.includes('--quick');
 
@@ -193,17 +193,6 @@ async function claims(b: Backend, n: number): Promise<{ seqUs: number; pipelined
   return { seqUs: median(lat) * 1000, pipelinedPerSec, racePerSec };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function main(): Promise<void> {
   let url = process.env.REDIS_URL;

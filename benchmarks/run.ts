@@ -13,7 +13,6 @@
  * Everything runs from a private copy of dist/ (lib/snapshot.ts), so a rebuild by other work during a
  * long run cannot mix two builds into one set of figures.
  */
-import { spawn } from 'node:child_process';
 import { runCompare, formatCompare, type CompareResult } from './alertmanager-compare.js';
 import { alertmanagerInstalled } from './alertmanager/process.js';
 import { THROUGHPUT_SCENARIOS } from './generator/scenarios.js';
@@ -21,7 +20,7 @@ import { formatStages, stageBreakdown } from './lib/cpuprofile.js';
 import { machineInfo, machineLine } from './lib/machine.js';
 import { isMain } from './lib/paths.js';
 import { gitRevision, writeResults } from './lib/results.js';
-import { removeSnapshot, snapshotBuild } from './lib/snapshot.js';
+import { runInSnapshot, snapshotBuild } from './lib/snapshot.js';
 import { formatThroughput, profileScenario, runThroughput, type ThroughputResult } from './replay-throughput.js';
 
 /** Re-runs this script from a private copy of dist/ (see lib/snapshot.ts); returns its exit code. */
@@ -29,17 +28,7 @@ async function runFromSnapshot(args: string[]): Promise<number> {
   const revision = gitRevision() ?? 'unknown';
   const snap = snapshotBuild();
   process.stderr.write(`[bench] running from a snapshot of dist/ (build ${snap.buildHash}, commit ${revision})\n`);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--expose-gc', snap.entry, ...args, '--snapshot-child', '--revision', revision, '--build', snap.buildHash], {
-        stdio: 'inherit',
-      });
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    });
-  } finally {
-    removeSnapshot(snap);
-  }
+  return runInSnapshot(snap, snap.entry, [...args, '--snapshot-child', '--revision', revision, '--build', snap.buildHash]);
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,8 @@
  */
 import { hash32 } from '../generator/prng.js';
 import type { Component } from './topology.js';
+import type { ModelSignalKind } from '../../src/domain/signal.js';
+import { SIGNAL_ALERTNAMES } from '../../src/normalize/signal.js';
 
 export interface RuleDef {
   readonly alertname: string;
@@ -301,17 +303,8 @@ function uid(pod: string): string {
 
 // --- model signals -----------------------------------------------------------------------------------
 
-export type SignalKind = 'drift' | 'skew' | 'data_quality' | 'freshness' | 'perf_estimated' | 'perf_realized' | 'integration_health';
-
-export const SIGNAL_ALERTNAME: Readonly<Record<SignalKind, string>> = {
-  drift: 'ModelDrift',
-  skew: 'ModelSkew',
-  data_quality: 'DataQuality',
-  freshness: 'FeatureFreshness',
-  perf_estimated: 'ModelPerformanceEstimated',
-  perf_realized: 'ModelPerformanceRealized',
-  integration_health: 'IntegrationHealth',
-};
+/** The signal kinds of the wire format; alertsift's signal door names their alerts (SIGNAL_ALERTNAMES). */
+export type SignalKind = ModelSignalKind;
 
 /** The identity part of a model signal (everything but value, window, status). */
 export interface SignalIdentity {
@@ -334,7 +327,7 @@ export interface SignalIdentity {
  * alertname/model/feature/pipeline when an engine derives a different label set.
  */
 export function signalAlertLabels(s: SignalIdentity): Record<string, string> {
-  const l: Record<string, string> = { ...s.labels, alertname: SIGNAL_ALERTNAME[s.kind], signal_kind: s.kind };
+  const l: Record<string, string> = { ...s.labels, alertname: SIGNAL_ALERTNAMES[s.kind], signal_kind: s.kind };
   if (s.modelId !== undefined) l.model = s.modelId;
   if (s.modelVersion !== undefined) l.model_version = s.modelVersion;
   if (s.feature !== undefined) l.feature = s.feature;

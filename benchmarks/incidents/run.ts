@@ -24,7 +24,7 @@ import { cpuProbe } from '../lib/cpu.js';
 import { machineInfo, machineLine } from '../lib/machine.js';
 import { isMain, repoRoot } from '../lib/paths.js';
 import { gitRevision } from '../lib/results.js';
-import { currentDistRoot, removeSnapshot, snapshotBuild } from '../lib/snapshot.js';
+import { currentDistRoot, runInSnapshot, snapshotBuild } from '../lib/snapshot.js';
 import { median, table } from '../lib/stats.js';
 import { runAlertmanager, type AlertmanagerRun } from './alertmanager.js';
 import { describeScenario, scenarioDir } from './cli.js';
@@ -399,15 +399,7 @@ async function runFromSnapshot(args: string[]): Promise<number> {
   if (existsSync(join(repoRoot(), 'rules'))) cpSync(join(repoRoot(), 'rules'), join(snap.dir, 'rules'), { recursive: true });
   copyFileSync(join(repoRoot(), 'package.json'), join(snap.dir, 'package.json'));
   process.stderr.write(`[bench:incidents] running from a snapshot of dist/ (build ${snap.buildHash})\n`);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--expose-gc', join(snap.dir, 'dist', 'benchmarks', 'incidents', 'run.js'), ...args, '--snapshot-child', '--build', snap.buildHash], { stdio: 'inherit' });
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    });
-  } finally {
-    removeSnapshot(snap);
-  }
+  return runInSnapshot(snap, join(snap.dir, 'dist', 'benchmarks', 'incidents', 'run.js'), [...args, '--snapshot-child', '--build', snap.buildHash]);
 }
 
 async function main(): Promise<void> {

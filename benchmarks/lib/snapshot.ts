@@ -3,6 +3,7 @@
  * compiled engine and benchmarks to a private folder first and runs everything (including the
  * per-scenario child processes) from that copy, so every figure of one run belongs to one build.
  */
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
@@ -52,4 +53,20 @@ export function snapshotBuild(): Snapshot {
 
 export function removeSnapshot(s: Snapshot): void {
   rmSync(s.dir, { recursive: true, force: true });
+}
+
+/**
+ * Runs `entry` (a script inside the snapshot) in a child Node with --expose-gc and the given arguments,
+ * then removes the snapshot; resolves to the child's exit code.
+ */
+export async function runInSnapshot(snap: Snapshot, entry: string, args: readonly string[]): Promise<number> {
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--expose-gc', entry, ...args], { stdio: 'inherit' });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    removeSnapshot(snap);
+  }
 }

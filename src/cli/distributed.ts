@@ -49,7 +49,7 @@ import { ClaimingTransport } from '../notify/claimingTransport.js';
 import { createLiveTransport } from '../notify/live.js';
 import type { Transport } from '../notify/transport.js';
 import type { Matcher } from '../route/matchers.js';
-import { silenceState, silenceView, type Silence } from '../route/silences.js';
+import { apiMatcher, silenceState, silenceView, type Silence } from '../route/silences.js';
 import { type Clock, WallClock } from '../state/clock.js';
 import { RedisStateRepository } from '../state/redis/redisRepository.js';
 import { redactUrl } from '../state/redis/client.js';
@@ -968,12 +968,7 @@ async function deleteSilence(node: DistributedNode, id: string, reply: FastifyRe
 function postableRecord(s: PostableSilence & { id: string }): Record<string, unknown> {
   return {
     id: s.id,
-    matchers: s.matchers.map((m) => ({
-      name: m.name,
-      value: m.value,
-      isRegex: m.type === '=~' || m.type === '!~',
-      isEqual: m.type === '=' || m.type === '=~',
-    })),
+    matchers: s.matchers.map(apiMatcher),
     startsAt: new Date(s.startsAt).toISOString(),
     endsAt: new Date(s.endsAt).toISOString(),
     createdBy: s.createdBy,

@@ -1022,17 +1022,7 @@ export function parseConfig(text: string, file: string): ConfigResult {
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const L = new Loader(file, lc, doc, dirname(file));
 
-  let fatal = false;
-  for (const e of doc.errors) {
-    if (e.code === 'DUPLICATE_KEY') {
-      // The error marks the start of the repeated key; the key runs to the colon.
-      const key = (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? '').trim();
-      L.errorAt(e.pos[0], '', key && key.length <= 60 ? `duplicate key ${JSON.stringify(key)}` : 'duplicate key');
-      continue;
-    }
-    fatal = true;
-    L.errorAt(e.pos[0], '', `YAML syntax error: ${firstLine(e.message)}`);
-  }
+  const fatal = L.reportParseErrors(text, firstLine);
   for (const w of doc.warnings) {
     L.errorAt(w.pos[0], '', `YAML: ${firstLine(w.message)}`);
   }

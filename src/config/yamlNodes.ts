@@ -39,6 +39,25 @@ export class YamlNodeReader {
     this.errors.push({ file: this.file, line, column: col, path, message });
   }
 
+  /**
+   * Records the document's parse errors: a repeated key by its name (the error marks where the key
+   * starts; it runs to the colon), anything else as a syntax error summarized by `summarize`. Returns
+   * true when there was a syntax error: the tree is then a guess, and validating it would report noise.
+   */
+  reportParseErrors(text: string, summarize: (message: string) => string): boolean {
+    let fatal = false;
+    for (const e of this.doc.errors) {
+      if (e.code === 'DUPLICATE_KEY') {
+        const key = (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? '').trim();
+        this.errorAt(e.pos[0], '', key && key.length <= 60 ? `duplicate key ${JSON.stringify(key)}` : 'duplicate key');
+        continue;
+      }
+      fatal = true;
+      this.errorAt(e.pos[0], '', `YAML syntax error: ${summarize(e.message)}`);
+    }
+    return fatal;
+  }
+
   /** Follows aliases; a missing value or an explicit null both read as null. */
   deref(node: unknown): Node | null {
     let n = node;

@@ -815,10 +815,7 @@ class CorrelationEngine implements Correlator {
     });
     if (linked.length > 1) this.merge(target, linked.slice(1), now, member);
     this.attachChangesFor(target, member, now);
-    const alertsBefore = target.alerts.length;
-    this.escalate(target, now);
-    // An escalation already added an alert (and a notification); otherwise announce a critical join.
-    if (target.alerts.length === alertsBefore) this.announceCriticalJoin(target, member, now);
+    this.escalateOrAnnounce(target, member, now);
     this.reviveTransients(target, member, now);
     this.touch(target);
   }
@@ -1277,9 +1274,7 @@ class CorrelationEngine implements Correlator {
       this.timeline(inc, now, 'reopened', st.fingerprint, `${member.alertname || st.fingerprint} is a late consequence (${link.detail})`);
       this.attachChangesFor(inc, member, now);
       this.emit(inc, now);
-      const alertsBefore = inc.alerts.length;
-      this.escalate(inc, now);
-      if (inc.alerts.length === alertsBefore) this.announceCriticalJoin(inc, member, now);
+      this.escalateOrAnnounce(inc, member, now);
       return;
     }
     for (const a of inc.alerts) if ((SEVERITY_RANK[a.labels['severity'] ?? ''] ?? 0) > warning) a.retiredAt ??= resolvedAt;
@@ -1439,7 +1434,7 @@ class CorrelationEngine implements Correlator {
       }
     }
     let best: ChangeRelation | undefined;
-    for (const { budget } of this.templateBudgets(ch, m)) {
+    for (const budget of this.templateBudgets(ch, m)) {
       const horizon = Math.max(window, budget);
       if (!best || horizon > best.horizon) best = { via: 'template', horizon };
     }
@@ -1448,10 +1443,10 @@ class CorrelationEngine implements Correlator {
   }
 
   /**
-   * Each causal template in which the change is on an earlier step than the alert and the two are related
-   * (scope, or topology), with the lag budget between the two steps.
+   * For each causal template in which the change is on an earlier step than the alert and the two are
+   * related (scope, or topology): the lag budget between the two steps.
    */
-  private *templateBudgets(ch: RankChange, m: RankMember): Generator<{ readonly template: CausalTemplate; readonly budget: number }> {
+  private *templateBudgets(ch: RankChange, m: RankMember): Generator<number> {
     const topo = this.classifier.topology;
     for (const cs of ch.steps) {
       for (const ms of m.steps) {
@@ -1459,22 +1454,20 @@ class CorrelationEngine implements Correlator {
         const t = this.rules.templates[cs.template]!;
         if (!related(ch, m, t.scope, topo)) continue;
         const prefix = this.prefixes[cs.template]!;
-        yield { template: t, budget: prefix[ms.step]! - prefix[cs.step]! };
+        yield prefix[ms.step]! - prefix[cs.step]!;
       }
     }
   }
 
   /**
-   * The template relation between a change and an alert, when the change lies within that template's lag
+   * Whether a causal template links the change to the alert with the change within that template's lag
    * budget before the alert's onset (and not after it beyond the onset tolerance).
    */
-  private templateRelation(e: RankChange, m: RankMember): { template: string; horizon: number } | undefined {
-    let best: { template: string; horizon: number } | undefined;
-    for (const { template, budget } of this.templateBudgets(e, m)) {
-      if (e.onset < m.onset - budget || e.onset > m.onset + ONSET_TOLERANCE_MS) continue;
-      if (!best || budget < best.horizon) best = { template: template.name, horizon: budget };
+  private templateRelated(e: RankChange, m: RankMember): boolean {
+    for (const budget of this.templateBudgets(e, m)) {
+      if (e.onset >= m.onset - budget && e.onset <= m.onset + ONSET_TOLERANCE_MS) return true;
     }
-    return best;
+    return false;
   }
 
   /**
@@ -1485,7 +1478,7 @@ class CorrelationEngine implements Correlator {
   private bestSuspect(m: RankMember): ChangeEntry | undefined {
     const topo = this.classifier.topology;
     const candidates = this.candidateChanges(m).filter((e) => e.component !== undefined && topo.downstream(e.component).size <= SHARED_CHANGE_MAX_DEPENDENTS);
-    return closestSuspect(m, candidates, topo, (e, member) => this.templateRelation(e, member) !== undefined);
+    return closestSuspect(m, candidates, topo, (e, member) => this.templateRelated(e, member));
   }
 
   /**
@@ -1607,7 +1600,7 @@ class CorrelationEngine implements Correlator {
       settings: this.settings,
       priorIncidents: (key) => Math.max(0, (this.shared.rarity.get(key) ?? 0) - (inc.keys.has(key) ? 1 : 0)),
       changeRelations: (ch, m) => this.changeRelations(ch, m),
-      templateRelated: (ch, m) => this.templateRelation(ch, m) !== undefined,
+      templateRelated: (ch, m) => this.templateRelated(ch, m),
     };
     const before = inc.hints[0]?.key;
     inc.hints = rankRootCauses([...inc.members.values()], [...inc.changes.values()], ctx, this.limits.hints);
@@ -1710,6 +1703,13 @@ class CorrelationEngine implements Correlator {
    * notification at all (benchmark: 8 of 130 must-page faults). One per alertname, at most
    * MAX_JOIN_ANNOUNCEMENTS per incident.
    */
+  /** After a join: escalate; if that added no alert (and no notification), announce a critical join. */
+  private escalateOrAnnounce(inc: Incident, member: Member, now: number): void {
+    const alertsBefore = inc.alerts.length;
+    this.escalate(inc, now);
+    if (inc.alerts.length === alertsBefore) this.announceCriticalJoin(inc, member, now);
+  }
+
   private announceCriticalJoin(inc: Incident, member: Member, now: number): void {
     if ((SEVERITY_RANK[member.state.labels['severity'] ?? ''] ?? 0) < (SEVERITY_RANK['critical'] ?? 0)) return;
     if (inc.alerts.length >= MAX_JOIN_ANNOUNCEMENTS + 1) return;

@@ -441,17 +441,7 @@ export function parseRulesText(
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const R = new Reader(file, lc, doc);
-  let fatal = false;
-  for (const e of doc.errors) {
-    if (e.code === 'DUPLICATE_KEY') {
-      const key = (/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? '').trim();
-      R.errorAt(e.pos[0], '', key && key.length <= 60 ? `duplicate key ${JSON.stringify(key)}` : 'duplicate key');
-      continue;
-    }
-    fatal = true;
-    R.errorAt(e.pos[0], '', `YAML syntax error: ${firstLine(e.message)}`);
-  }
-  if (fatal) return { ok: false, errors: sortErrors(R.errors) };
+  if (R.reportParseErrors(text, firstLine)) return { ok: false, errors: sortErrors(R.errors) };
 
   const isDefault = opts.isDefault ?? false;
   const fragment: RulesFragment = {

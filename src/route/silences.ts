@@ -170,15 +170,15 @@ function sameMatchers(a: readonly Matcher[], b: readonly Matcher[]): boolean {
   return as.every((k, i) => k === bs[i]);
 }
 
+/** A matcher in the Alertmanager API v2 shape (`isRegex`, `isEqual`). */
+export function apiMatcher(m: Matcher): { name: string; value: string; isRegex: boolean; isEqual: boolean } {
+  return { name: m.name, value: m.value, isRegex: m.type === '=~' || m.type === '!~', isEqual: m.type === '=' || m.type === '=~' };
+}
+
 export function silenceView(s: Silence, now: number): SilenceView {
   return {
     id: s.id,
-    matchers: s.matchers.map((m) => ({
-      name: m.name,
-      value: m.value,
-      isRegex: m.type === '=~' || m.type === '!~',
-      isEqual: m.type === '=' || m.type === '=~',
-    })),
+    matchers: s.matchers.map(apiMatcher),
     startsAt: formatTime(s.startsAt),
     endsAt: formatTime(s.endsAt),
     updatedAt: formatTime(s.updatedAt),

@@ -5,13 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { connectStateRedis } from '../../src/state/redis/client.js';
+import { freePort } from '../../benchmarks/lib/net.js';
+export { freePort };
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../scripts/services/redis.sh', import.meta.url));
@@ -33,17 +34,6 @@ export function canStartThrowawayRedis(): boolean {
   return existsSync(SCRIPT) && ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].some((p) => existsSync(p));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A Redis of its own on 127.0.0.1:<free port>, no persistence: stop() + start() = restart with data lost. */
 export class ThrowawayRedis {
