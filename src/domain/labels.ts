@@ -7,7 +7,7 @@
  * this avoids BigInt on the hot path (it runs once per received alert).
  */
 
-import { fnvHigh, fnvLabelsWasm, fnvLow } from './fnvWasm.js';
+import { HASHED, SHAPE_SLOTS, TOO_LARGE, type WasmShape, fnvHigh, fnvLow, fnvShape, prepareShape } from './fnvWasm.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -95,45 +95,49 @@ export function sortedNames(labels: Labels): string[] {
     }
   }
   if (n <= 32) {
-    shapes[nextShape] = { keys, sorted: names.slice() };
+    // The slot of the shape it replaces in the ring is its slot in the WebAssembly memory too.
+    shapes[nextShape] = { keys, sorted: names.slice(), wasm: prepareShape(nextShape, keys, names) };
     nextShape = (nextShape + 1) % SHAPES;
   }
   return names;
 }
 
-const SHAPES = 8;
-const shapes: { readonly keys: readonly string[]; readonly sorted: readonly string[] }[] = [];
+const SHAPES = SHAPE_SLOTS;
+const shapes: { readonly keys: readonly string[]; readonly sorted: readonly string[]; readonly wasm: WasmShape | undefined }[] = [];
 let nextShape = 0;
+/** The shape the last fingerprint matched: tried first, as a sender's sets come in runs of one shape. */
+let lastShape = 0;
 
 /**
- * The sorted names of a set whose names, in their own order, are those of a shape seen before: the
- * cached (shared, read-only) array, found without allocating. Undefined otherwise.
+ * The fingerprint of a plain object whose names, in their own order, are those of a shape seen before;
+ * undefined otherwise.
  */
-function knownSortedNames(labels: Labels): readonly string[] | undefined {
-  // `for in` also walks inherited properties: only plain objects, whose prototype has none.
-  if (Object.getPrototypeOf(labels) !== Object.prototype) return undefined;
-  for (let s = 0; s < shapes.length; s++) {
-    const shape = shapes[s]!;
-    const keys = shape.keys;
-    let i = 0;
-    let same = true;
-    for (const k in labels) {
-      if (keys[i] !== k) {
-        same = false;
-        break;
-      }
-      i++;
+function fingerprintOfKnownShape(labels: Labels): string | undefined {
+  for (let t = 0; t < shapes.length; t++) {
+    const s = (lastShape + t) % shapes.length;
+    const wasm = shapes[s]!.wasm;
+    if (wasm === undefined) continue;
+    const result = fnvShape(labels, wasm);
+    if (result === HASHED) {
+      lastShape = s;
+      return hex16(fnvHigh(), fnvLow());
     }
-    if (same && i === keys.length) return shape.sorted;
+    if (result === TOO_LARGE) return undefined;
   }
   return undefined;
 }
 
 /** Alertmanager's fingerprint of a label set (`%016x` of FNV-1a 64). */
 export function fingerprint(labels: Labels): string {
-  const names = knownSortedNames(labels) ?? sortedNames(labels);
-  if (fnvLabelsWasm(labels, names)) return hex16(fnvHigh(), fnvLow());
-  return fingerprintJs(labels, names);
+  // `for in` also walks inherited properties: only plain objects, whose prototype has none.
+  const plain = Object.getPrototypeOf(labels) === Object.prototype;
+  if (plain) {
+    const known = fingerprintOfKnownShape(labels);
+    if (known !== undefined) return known;
+  }
+  // A shape not seen lately: learning it (sortedNames) prepares it for the next sets.
+  const names = sortedNames(labels);
+  return (plain ? fingerprintOfKnownShape(labels) : undefined) ?? fingerprintJs(labels, names);
 }
 
 /**

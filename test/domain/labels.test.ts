@@ -50,3 +50,52 @@ describe('fingerprint implementations agree', () => {
     expect(fingerprint(huge)).toBe(fingerprintJs(huge));
   });
 });
+
+describe('fingerprint of label sets of a known shape (names written once into WebAssembly memory)', () => {
+  it('agrees with the JavaScript hash for repeated shapes, shape switches beyond the cache, and every fallback', async () => {
+    const { fingerprintJs } = await import('../../src/domain/labels.js');
+    const fc = (await import('fast-check')).default;
+    const check = (labels: Record<string, string>) => expect(fingerprint(labels)).toBe(fingerprintJs(labels));
+    // Many sets of one shape in the sender's (unsorted) order, with non-ASCII, astral, lone-surrogate and
+    // empty values.
+    const value = fc.string({ unit: 'binary', maxLength: 30 });
+    fc.assert(
+      fc.property(value, value, value, (a, b, c) => {
+        check({ severity: a, alertname: b, instance: c });
+        check({ severity: a, alertname: b, instance: c, pod: a });
+        // A prefix of a known shape, and the same names in another order.
+        check({ severity: a, alertname: b });
+        check({ instance: c, alertname: b, severity: a });
+      }),
+    );
+    // More shapes than the cache holds, in turn, so slots are reused while sets of the old shapes recur.
+    for (let round = 0; round < 3; round++) {
+      for (let s = 0; s < 12; s++) {
+        const labels: Record<string, string> = {};
+        for (let i = 0; i <= s; i++) labels[`n${(i * 7) % 13}_${s}`] = `v${round}${i}é`;
+        check(labels);
+      }
+    }
+    // Names and values that do not fit a slot or the buffer, more names than a shape may have, integer-like
+    // names, non-ASCII names, and objects that are not plain.
+    check({ ['x'.repeat(2000)]: 'a', b: 'c' });
+    check({ ['x'.repeat(2000)]: 'a', b: 'd' });
+    check({ alertname: 'A', big: 'y'.repeat(20_000) });
+    check({ alertname: 'A', big: 'é'.repeat(20_000) });
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) many[`label_${39 - i}`] = `${i}`;
+    check(many);
+    check(many);
+    check({ 10: 'ten', 2: 'two', b: 'bee' });
+    check({ 'é': '1', 'ü': '2' });
+    const bare = Object.assign(Object.create(null) as Record<string, string>, { severity: 'x', alertname: 'y', instance: 'z' });
+    check(bare);
+    class Box {
+      severity = 'x';
+      alertname = 'y';
+      instance = 'z';
+    }
+    check({ ...new Box() });
+    check(new Box() as unknown as Record<string, string>);
+  });
+});
