@@ -301,7 +301,7 @@ export class Engine implements EnginePort {
   collectGarbage(): void {
     const now = this.opts.clock.now();
     for (const a of this.store.collectResolved(now)) {
-      this.compiled.inhibitor.forget(a.fingerprint);
+      this.compiled.inhibitor.forget(a.fingerprint, a.labels);
       this.compiled.dispatcher.forget(a.fingerprint);
     }
     for (const fp of this.correlator?.collect(now) ?? []) {

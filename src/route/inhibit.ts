@@ -60,6 +60,12 @@ class CompiledInhibitRule {
     return entry;
   }
 
+  /** Takes the entry of `fingerprint` (whose labels are `labels`) out of the index, if filed. */
+  forget(fingerprint: string, labels: Labels): void {
+    const entry = this.sources.get(this.equalKey(labels))?.get(fingerprint);
+    if (entry !== undefined) this.remove(entry);
+  }
+
   remove(entry: SourceEntry): void {
     entry.filed = false;
     const bucket = this.sources.get(entry.key);
@@ -105,19 +111,21 @@ const NO_ENTRIES: readonly SourceEntry[] = [];
 
 /**
  * Where the caller lets the inhibitor remember an alert's source entries next to its own record of
- * the alert (the store's record, see `AlertRecord`), so a re-send needs no lookup in `entriesOf`.
- * Valid only for the inhibitor named in it: a reload builds a new one.
+ * the alert (the store's record, see `AlertRecord`), so that neither a new alert nor a re-send costs
+ * a lookup in `entriesOf`. Valid only for the inhibitor named in it: a reload builds a new one.
  */
 export interface InhibitionMemo {
+  /** Undefined only until the record is first observed: every `observe` names its inhibitor here. */
   inhibitor: Inhibitor | undefined;
   sources: readonly SourceEntry[] | undefined;
 }
 
 export class Inhibitor {
   private readonly rules: CompiledInhibitRule[];
-  // The source entries of each fingerprint, one per rule it is a source for. Labels never change for a
-  // fingerprint, so a re-send only swaps the alert in its entries: one map lookup, no matcher runs.
-  // Alerts that are sources for no rule map to the shared empty list.
+  // The source entries of each fingerprint observed without a memo (or filed again by a reload), one
+  // per rule it is a source for. Labels never change for a fingerprint, so a re-send only swaps the
+  // alert in its entries: one map lookup, no matcher runs. Alerts that are sources for no rule map to
+  // the shared empty list.
   private readonly entriesOf = new Map<string, readonly SourceEntry[]>();
 
   constructor(rules: readonly InhibitRuleConfig[]) {
@@ -130,19 +138,33 @@ export class Inhibitor {
 
   /**
    * Every stored version of an alert passes here, so source indexes follow the store. `memo`: the
-   * caller's record of this fingerprint, where the entries are remembered as well (`entriesOf` stays
-   * the index `forget` works from).
+   * caller's record of this fingerprint, where its entries are remembered instead of in `entriesOf`
+   * (the caller then passes the alert's labels to `forget`).
    */
   observe(alert: Alert, memo?: InhibitionMemo): void {
-    if (this.rules.length === 0) return;
+    if (this.rules.length === 0) {
+      // Named even here, so that a memo naming no inhibitor is one that was never observed (below).
+      if (memo !== undefined) memo.inhibitor = this;
+      return;
+    }
     let entries = memo !== undefined && memo.inhibitor === this ? memo.sources : undefined;
-    // Entries that `forget` took out of the index are not to be updated but filed again.
-    if (entries === undefined || (entries.length > 0 && !entries[0]!.filed)) entries = this.entriesOf.get(alert.fingerprint);
+    // Entries that `forget` took out of the index are not to be updated but filed again. A memo naming
+    // no inhibitor is a record just made, whose fingerprint has no entries filed (those of an earlier
+    // record were forgotten when it was dropped): `entriesOf` need not be asked.
+    const neverObserved = memo !== undefined && memo.inhibitor === undefined;
+    if (!neverObserved && (entries === undefined || (entries.length > 0 && !entries[0]!.filed))) {
+      entries = this.entriesOf.get(alert.fingerprint);
+    }
     if (entries === undefined) {
-      const added: SourceEntry[] = [];
-      for (const r of this.rules) if (r.matchesSource(alert.labels)) added.push(r.add(alert));
-      entries = added.length === 0 ? NO_ENTRIES : added;
-      this.entriesOf.set(alert.fingerprint, entries);
+      // Built by copying rather than `push`, which would take room for 17 entries in a list that is kept
+      // for as long as the alert is stored and mostly holds one.
+      let added: readonly SourceEntry[] = NO_ENTRIES;
+      for (const r of this.rules) if (r.matchesSource(alert.labels)) added = [...added, r.add(alert)];
+      entries = added;
+      // With a memo the entries are kept there only, and `forget` finds them from the alert's labels:
+      // `entriesOf` with an entry per active alert cost each new alert a miss and an insert in a map of
+      // every active alert (each about 60 ms in a profile of the 100k stream's first minute), and memory.
+      if (memo === undefined) this.entriesOf.set(alert.fingerprint, entries);
     } else {
       for (let i = 0; i < entries.length; i++) entries[i]!.alert = alert;
     }
@@ -152,11 +174,19 @@ export class Inhibitor {
     }
   }
 
-  forget(fingerprint: string): void {
+  /**
+   * The alert left the store: its source entries leave the index. `labels`: its labels, needed for
+   * alerts observed with a memo, whose entries are not in `entriesOf`.
+   */
+  forget(fingerprint: string, labels?: Labels): void {
     const entries = this.entriesOf.get(fingerprint);
-    if (!entries) return;
-    this.entriesOf.delete(fingerprint);
-    for (const e of entries) e.rule.remove(e);
+    if (entries !== undefined) {
+      this.entriesOf.delete(fingerprint);
+      for (const e of entries) e.rule.remove(e);
+      return;
+    }
+    if (labels === undefined) return;
+    for (const r of this.rules) if (r.matchesSource(labels)) r.forget(fingerprint, labels);
   }
 
   /** The fingerprint of the first firing alert that inhibits `labels` at `now`, or undefined. */
@@ -191,7 +221,7 @@ export class InhibitionWatch {
   // One triple per (rule, equal-label key) read: the rule, the key, and bits (1: read without the
   // two-sided exclusion, 2: its answer; 4: read with it, 8: its answer). Flat and small: a group's
   // alerts mostly share their keys, and a watch lives as long as its group stays quiet.
-  private readonly reads: (CompiledInhibitRule | string | number)[] = [];
+  private reads: (CompiledInhibitRule | string | number)[] = [];
   /** Position by rule and key, once there are too many reads to scan (only while recording). */
   private index: Map<string, number> | undefined;
 
@@ -217,6 +247,15 @@ export class InhibitionWatch {
     }
     reads.push(rule, key, 0);
     return n;
+  }
+
+  /**
+   * Done recording: the watch is kept while its group stays quiet. The list, grown by `push`, has room
+   * for 20 or more entries where it mostly holds 3 to 9, so it is trimmed to size.
+   */
+  seal(): void {
+    this.index = undefined;
+    this.reads = this.reads.slice();
   }
 
   /** Whether every answer read would be the same at `now`. */

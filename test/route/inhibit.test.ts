@@ -80,7 +80,7 @@ describe('Inhibitor', () => {
     inh.observe(alert({ alertname: 'A', severity: 'critical' }, 1_000), memo);
     expect(inh.inhibitedBy(target, 500)).toBeDefined();
     // Forgotten (collected), then seen again through the same memo: filed again, not left out.
-    inh.forget(fingerprint({ alertname: 'A', severity: 'critical' }));
+    inh.forget(fingerprint({ alertname: 'A', severity: 'critical' }), { alertname: 'A', severity: 'critical' });
     expect(inh.inhibitedBy(target, 500)).toBeUndefined();
     inh.observe(alert({ alertname: 'A', severity: 'critical' }, 2_000), memo);
     expect(inh.inhibitedBy(target, 1_500)).toBeDefined();
