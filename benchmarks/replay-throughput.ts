@@ -67,6 +67,11 @@ export interface ThroughputResult {
   readonly baselineHeapBytes: number;
   readonly bytesPerActiveAlert: number;
   readonly notifications: number;
+  /**
+   * Characters the replay wrote (one JSON line per request; ASCII here, so bytes): what the recorder had
+   * to serialize. Absent in older records.
+   */
+  readonly outputBytes?: number;
   readonly alertsReceived: number;
   readonly rejected: number;
   /**
@@ -117,6 +122,7 @@ interface ReplayRun {
   settledHeap: number;
   baselineHeap: number;
   notifications: number;
+  outputBytes: number;
   alertsReceived: number;
   rejected: number;
 }
@@ -151,6 +157,7 @@ async function replayOnce(m: Manifest, config: Parameters<typeof replay>[0]['con
     pauseCpuMs = cpuMs() - pc0;
   }
   let outputs = 0;
+  let outputBytes = 0;
   const until = parseTime(m.stream.lastAt)!;
   let firstError: string | undefined;
   const c0 = cpuMs();
@@ -158,8 +165,9 @@ async function replayOnce(m: Manifest, config: Parameters<typeof replay>[0]['con
   const stats = await replay({
     config,
     lines: instrumented(),
-    output: () => {
+    output: (line) => {
       outputs++;
+      outputBytes += line.length;
     },
     until,
     onError: (e) => {
@@ -179,6 +187,7 @@ async function replayOnce(m: Manifest, config: Parameters<typeof replay>[0]['con
     settledHeap,
     baselineHeap,
     notifications: outputs,
+    outputBytes,
     alertsReceived: stats.alertsReceived,
     rejected: stats.rejected,
   };
@@ -247,6 +256,7 @@ export async function measureScenario(id: string, reps: number, log: (s: string)
     baselineHeapBytes: baseline,
     bytesPerActiveAlert: (settled - baseline) / m.stream.activeAtEnd,
     notifications: last.notifications,
+    outputBytes: last.outputBytes,
     alertsReceived: last.alertsReceived,
     rejected: last.rejected,
     otherCpuCores: otherCpu,
@@ -322,6 +332,7 @@ export function formatThroughput(results: readonly ThroughputResult[]): string {
     fmtMiB(r.settledHeapBytes),
     r.bytesPerActiveAlert.toFixed(0),
     fmtInt(r.notifications),
+    r.outputBytes !== undefined ? `${(r.outputBytes / 1e6).toFixed(0)} MB (${(r.outputBytes / r.fileBytes).toFixed(2)}x)` : '',
   ]);
   const head = [
     'scenario',
@@ -339,6 +350,7 @@ export function formatThroughput(results: readonly ThroughputResult[]): string {
     'settled heap',
     'heap B/active',
     'notifications',
+    'output (vs input)',
   ];
   let text = table(head, rows);
   const small = results.find((r) => r.scenario === '10k');

@@ -68,6 +68,8 @@ the range over the median. RSS and heap are sampled every 64 lines; at the end o
 live) two full GCs run and the *settled heap* is read; that pause is excluded from the replay time.
 *heap B/active* = (settled heap − heap before the replay) / active alerts: everything the engine keeps
 per alert (store, groups, notification log, inhibition index). *ns/send* = replay time / alerts sent.
+*output* = characters of the request lines the replay wrote (exact bodies, which the replay must
+serialize), and their ratio to the input file's size.
 
 **Alertmanager side-by-side.** Scenario am-30k (30k active alerts, ~3k groups, the same 50-route tree):
 stream and every timer of the config divided by 30, so 5 minutes of Prometheus traffic play in 10 s of

@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { alertmanagerInstalled, startAlertmanager } from '../../benchmarks/alertmanager/process.js';
 import { S1, S2, S4, S6, S8, type Scenario } from '../scenarios/alertmanagerScenarios.js';
@@ -125,7 +126,7 @@ inhibit_rules:
 }
 
 describe.skipIf(!installed)('real Alertmanager as the oracle', () => {
-  it('Alertmanager and alertsift replay agree on seeded random streams', { timeout: 60_000 }, async () => {
+  it('Alertmanager and alertsift replay agree on seeded random streams', { timeout: 90_000 }, async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'alertsift-oracle-'));
     try {
       const scenarios = [
@@ -133,16 +134,24 @@ describe.skipIf(!installed)('real Alertmanager as the oracle', () => {
         ...[5, 6, 7].map((seed) => randomScenario(seed, 'receivers')),
       ];
       const results = await Promise.all(scenarios.map((s) => runOnAlertmanager(s, workDir)));
+      // Groups flushing at the same instant may arrive in any order: compare in a canonical order.
+      const canon = (xs: { t: number; alerts: string[] }[]) =>
+        [...xs].sort((p, q) => Math.round(p.t * 4) - Math.round(q.t * 4) || (p.alerts.join() < q.alerts.join() ? -1 : 1));
+      const aligned = (a: { t: number; alerts: string[] }[], b: { t: number; alerts: string[] }[]) =>
+        a.map((x, j) => ({ ...x, t: b[j] && Math.abs(b[j]!.t - x.t) <= TOLERANCE_S ? b[j]!.t : x.t }));
       for (const [i, s] of scenarios.entries()) {
-        const ours = await runScenarioReplay(s);
-        // Groups flushing at the same instant may arrive in any order: compare in a canonical order.
-        const canon = (xs: { t: number; alerts: string[] }[]) =>
-          [...xs].sort((p, q) => Math.round(p.t * 4) - Math.round(q.t * 4) || (p.alerts.join() < q.alerts.join() ? -1 : 1));
-        const a = canon(results[i]!.batches.map(shape));
-        const b = canon(ours.batches.map(shape));
+        const b = canon((await runScenarioReplay(s)).batches.map(shape));
+        let a = canon(results[i]!.batches.map(shape));
+        // Alertmanager runs on the wall clock: on a loaded machine (seven instances beside the rest of the
+        // suite on two cores) a flush can reach the sink after the window closes. The replay is
+        // deterministic, so a mismatch is re-observed on a fresh Alertmanager, alone, up to twice; a real
+        // difference persists and fails below.
+        for (let attempt = 0; attempt < 2 && !isDeepStrictEqual(b, aligned(a, b)); attempt++) {
+          a = canon((await runOnAlertmanager(s, workDir)).batches.map(shape));
+        }
         if (process.env.ORACLE_DUMP) writeFileSync(`${process.env.ORACLE_DUMP}-${s.name}.json`, JSON.stringify({ scenario: s, am: a, alertsift: b }, null, 1));
         expect(b.length, `${s.name}: ${JSON.stringify({ am: a, alertsift: b })}`).toBeGreaterThan(0);
-        expect(b, s.name).toEqual(a.map((x, j) => ({ ...x, t: b[j] && Math.abs(b[j]!.t - x.t) <= TOLERANCE_S ? b[j]!.t : x.t })));
+        expect(b, s.name).toEqual(aligned(a, b));
       }
     } finally {
       rmSync(workDir, { recursive: true, force: true });
