@@ -158,18 +158,27 @@ describe.skipIf(!installed)('real Alertmanager as the oracle', () => {
     }
   });
 
-  it('Alertmanager and alertsift replay agree on S1, S2, S4, S6 and S8', { timeout: 60_000 }, async () => {
+  it('Alertmanager and alertsift replay agree on S1, S2, S4, S6 and S8', { timeout: 90_000 }, async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'alertsift-oracle-'));
     try {
       // In parallel: each scenario is mostly waiting on the wall clock.
       const scenarios = [S1, S2, S4, S6, S8];
       const results = await Promise.all(scenarios.map((s) => runOnAlertmanager(s, workDir)));
       for (const [i, s] of scenarios.entries()) {
-        const am = results[i]!;
+        const b = (await runScenarioReplay(s)).batches.map(shape);
+        let am = results[i]!;
+        // As above: a wall-clock lateness is re-observed on a fresh Alertmanager, alone, up to twice.
+        const agrees = (r: typeof am) => {
+          const a = r.batches.map(shape);
+          return (
+            checkScenario(s, r.batches, r.base).length === 0 &&
+            isDeepStrictEqual(b.map((x) => x.alerts), a.map((x) => x.alerts)) &&
+            a.every((x, j) => Math.abs(x.t - b[j]!.t) <= TOLERANCE_S)
+          );
+        };
+        for (let attempt = 0; attempt < 2 && !agrees(am); attempt++) am = await runOnAlertmanager(s, workDir);
         expect({ scenario: s.name, problems: checkScenario(s, am.batches, am.base) }).toEqual({ scenario: s.name, problems: [] });
-        const ours = await runScenarioReplay(s);
         const a = am.batches.map(shape);
-        const b = ours.batches.map(shape);
         expect(b.map((x) => x.alerts), s.name).toEqual(a.map((x) => x.alerts));
         for (const [j, x] of a.entries()) expect(Math.abs(x.t - b[j]!.t), `${s.name} batch ${j}`).toBeLessThanOrEqual(TOLERANCE_S);
       }
