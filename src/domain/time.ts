@@ -110,6 +110,12 @@ export function parseTime(text: string): number | undefined {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Days in `month` (1-12) of `year`, Gregorian leap years included. */
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+}
+
 function digits(text: string, from: number, count: number): number {
   let n = 0;
   for (let i = from; i < from + count; i++) {
@@ -171,8 +177,7 @@ function parseCommonUtc(text: string): number | undefined {
   const year = century * 100 + yearInCentury;
   const dateKey = (year * 100 + month) * 100 + day;
   if (dateKey !== lastDateKey) {
-    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-    if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+    if (day > daysInMonth(year, month)) return undefined;
     lastDays = daysFromCivil(year, month, day);
     lastDateKey = dateKey;
   }
@@ -199,8 +204,7 @@ export function parseTimeGeneral(text: string): number | undefined {
   ) {
     return undefined;
   }
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  if (day > daysInMonth(year, month)) return undefined;
   let i = 19;
   let millis = 0;
   if (text[i] === '.') {
